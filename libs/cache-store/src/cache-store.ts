@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { createDataSource } from './data-source';
+import { AgentLeaseRepository } from './repositories/agent-lease.repository';
+import { AgentScheduleRepository } from './repositories/agent-schedule.repository';
+import { CachedResourceRepository } from './repositories/cached-resource.repository';
+import { ClouddriverRegistryRepository } from './repositories/clouddriver-registry.repository';
+import { EventInboxRepository } from './repositories/event-inbox.repository';
+import { PipelineHealthRepository } from './repositories/pipeline-health.repository';
+import { RefreshRequestRepository } from './repositories/refresh-request.repository';
+
+/** Every repository, bound to one connection scope (the pool, or one transaction). */
+export class StoreRepositories {
+  readonly resources: CachedResourceRepository;
+  readonly leases: AgentLeaseRepository;
+  readonly schedules: AgentScheduleRepository;
+  readonly refreshes: RefreshRequestRepository;
+  readonly inbox: EventInboxRepository;
+  readonly pipelineHealth: PipelineHealthRepository;
+  readonly clouddrivers: ClouddriverRegistryRepository;
+
+  constructor(db: DataSource | EntityManager) {
+    this.resources = new CachedResourceRepository(db);
+    this.leases = new AgentLeaseRepository(db);
+    this.schedules = new AgentScheduleRepository(db);
+    this.refreshes = new RefreshRequestRepository(db);
+    this.inbox = new EventInboxRepository(db);
+    this.pipelineHealth = new PipelineHealthRepository(db);
+    this.clouddrivers = new ClouddriverRegistryRepository(db);
+  }
+}
+
+/**
+ * Unit of work over the store: `store.transaction(tx => ...)` runs several repositories' writes
+ * atomically (e.g. an inbox outcome together with the refresh requests it caused).
+ */
+@Injectable()
+export class CacheStore extends StoreRepositories {
+  constructor(private readonly dataSource: DataSource) {
+    super(dataSource);
+  }
+
+  transaction<T>(work: (tx: StoreRepositories) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work(new StoreRepositories(manager)));
+  }
+
+  /** A dedicated client for LISTEN (wake-ups on new inbox events / refresh requests). */
+  async listen(channels: string[], onNotify: (channel: string) => void): Promise<() => Promise<void>> {
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as {
+      on(event: 'notification', cb: (msg: { channel: string }) => void): void;
+      removeAllListeners(event: string): void;
+    };
+    client.on('notification', (msg) => onNotify(msg.channel));
+    for (const channel of channels) await runner.query(`LISTEN ${quoteIdent(channel)}`);
+    return async () => {
+      client.removeAllListeners('notification');
+      try {
+        await runner.query('UNLISTEN *');
+      } finally {
+        await runner.release();
+      }
+    };
+  }
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid channel name ${name}`);
+  return `"${name}"`;
+}
+
+/** Opens a pooled store outside Nest (tools, benchmarks, tests). */
+export async function openCacheStore(
+  url: string,
+  options: { poolSize?: number; applicationName?: string } = {},
+): Promise<{ dataSource: DataSource; store: CacheStore; close(): Promise<void> }> {
+  const dataSource = await createDataSource({ url, ...options }).initialize();
+  return { dataSource, store: new CacheStore(dataSource), close: () => dataSource.destroy() };
+}

@@ -1,0 +1,13 @@
+export * from './entities';
+export { createDataSource, type DatabaseOptions } from './data-source';
+export { migrate, migrationsApplied, schemaDrift } from './migrate';
+export { CacheStore, openCacheStore, StoreRepositories } from './cache-store';
+export { CacheStoreModule, DatabaseReadiness } from './cache-store.module';
+export * from './repositories/cached-resource.repository';
+export * from './repositories/agent-lease.repository';
+export * from './repositories/agent-schedule.repository';
+export * from './repositories/refresh-request.repository';
+export * from './repositories/event-inbox.repository';
+export * from './repositories/pipeline-health.repository';
+export * from './repositories/clouddriver-registry.repository';
+export { globToLike } from './repositories/sql';

@@ -1,0 +1,359 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Queryable } from './queryable';
+import { chunk, decodeCursor, encodeCursor, globToLike, toDate } from './sql';
+
+/** A resource as an agent or refresher read it from AWS. */
+export interface ResourceRecord {
+  key: string;
+  type: string;
+  account?: string | null;
+  region?: string | null;
+  application?: string | null;
+  attributes: Record<string, unknown>;
+  /** Outgoing relationships: related type -> keys (e.g. `{ instances: [...] }` on a server group). */
+  relationships?: Record<string, string[]>;
+}
+
+export interface WriteOptions {
+  /** When the AWS read that produced these records started. */
+  fetchedAt: Date;
+  /** The agent that owns these keys (eviction scope). */
+  agent?: string | null;
+  /**
+   * Also move `fetchedAt` forward on unchanged rows. Targeted refreshes pass true so a slower, older
+   * read cannot replace what they just confirmed; bulk agent runs leave it off to keep unchanged
+   * rewrites nearly free.
+   */
+  touchUnchanged?: boolean;
+}
+
+export interface WriteResult {
+  /** Keys inserted or changed. */
+  written: string[];
+  unchanged: number;
+  /** Records not written because the stored row came from a read that started later. */
+  stale: number;
+}
+
+export interface AgentResult extends WriteOptions {
+  agent: string;
+  /** The types this agent is authoritative for: only these are evicted. */
+  authoritativeTypes: string[];
+  resources: ResourceRecord[];
+  /** The run read everything it is authoritative for; only a complete run evicts. */
+  complete: boolean;
+  /** A complete run that found nothing evicts nothing unless this is set. */
+  evictWhenEmpty?: boolean;
+}
+
+export interface CachedResourceView {
+  key: string;
+  type: string;
+  account: string | null;
+  region: string | null;
+  application: string | null;
+  agent: string | null;
+  attributes: Record<string, unknown>;
+  fetchedAt: Date;
+  changedAt: Date;
+  /** Both directions: what this resource points at and what points at it, by type. */
+  relationships: Record<string, string[]>;
+}
+
+export interface ResourceQuery {
+  type: string;
+  account?: string;
+  region?: string;
+  application?: string;
+  /** Glob on the key, `*` matching anything (e.g. `aws:instances:prod:us-east-1:*`). */
+  keyGlob?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ResourcePage {
+  items: CachedResourceView[];
+  nextCursor: string | null;
+}
+
+const WRITE_BATCH = 5_000;
+const MAX_PAGE = 1_000;
+
+interface Prepared {
+  key: string;
+  json: string;
+  hash: string;
+  record: ResourceRecord;
+}
+
+/**
+ * The cache: batch upserts that skip unchanged bodies and never let an older read replace a
+ * newer one, authoritative eviction, and reads by key, scope and glob with relationships.
+ */
+@Injectable()
+export class CachedResourceRepository {
+  constructor(@Inject(DataSource) private readonly db: Queryable) {}
+
+  /** Upserts records in batches (a constant number of statements per batch). */
+  async write(records: readonly ResourceRecord[], options: WriteOptions): Promise<WriteResult> {
+    const result: WriteResult = { written: [], unchanged: 0, stale: 0 };
+    for (const batch of chunk(prepare(records), WRITE_BATCH)) {
+      const r = await this.writeBatch(batch, options);
+      result.written.push(...r.written);
+      result.unchanged += r.unchanged;
+      result.stale += r.stale;
+    }
+    return result;
+  }
+
+  /**
+   * Writes a caching agent's run. After a complete run, the agent's rows of its authoritative
+   * types that the run did not return are evicted, unless a read that started after this run
+   * wrote them. A failed (incomplete) or empty run evicts nothing unless told so explicitly.
+   */
+  async writeAgentResult(run: AgentResult): Promise<WriteResult & { evicted: string[] }> {
+    const written = await this.write(run.resources, { ...run, agent: run.agent });
+    const mayEvict = run.complete && (run.resources.length > 0 || run.evictWhenEmpty === true);
+    const evicted = mayEvict
+      ? await this.evictMissing(
+          run.agent,
+          run.authoritativeTypes,
+          run.resources.map((r) => r.key),
+          run.fetchedAt,
+        )
+      : [];
+    return { ...written, evicted };
+  }
+
+  /**
+   * Evicts keys AWS says no longer exist, as of a read that started at `fetchedAt`: a row written
+   * from a later read stays.
+   */
+  async evict(keys: readonly string[], fetchedAt: Date): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows: { key: string }[] = await this.db.query(
+      `DELETE FROM cached_resource WHERE key = ANY($1::text[]) AND fetched_at <= $2 RETURNING key`,
+      [keys, fetchedAt],
+    );
+    return rows.map((r) => r.key);
+  }
+
+  async findByKey(key: string): Promise<CachedResourceView | null> {
+    const [found] = await this.findByKeys([key]);
+    return found ?? null;
+  }
+
+  async findByKeys(keys: readonly string[]): Promise<CachedResourceView[]> {
+    if (keys.length === 0) return [];
+    const rows: ResourceRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM cached_resource WHERE key = ANY($1::text[]) ORDER BY key`,
+      [keys],
+    );
+    return this.withRelationships(rows);
+  }
+
+  /** A page of one type, filtered by account/region/application and key glob, in key order. */
+  async list(query: ResourceQuery): Promise<ResourcePage> {
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_PAGE);
+    const params: unknown[] = [query.type];
+    const where = ['type = $1'];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.account !== undefined) add('account = ?', query.account);
+    if (query.region !== undefined) add('region = ?', query.region);
+    if (query.application !== undefined) add('application = ?', query.application);
+    if (query.keyGlob !== undefined) add(`key LIKE ? ESCAPE '\\'`, globToLike(query.keyGlob));
+    const after = decodeCursor(query.cursor);
+    if (after !== null) add('key > ?', after);
+    params.push(limit + 1);
+    const rows: ResourceRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM cached_resource WHERE ${where.join(' AND ')} ORDER BY key LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    return {
+      items: await this.withRelationships(page),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].key) : null,
+    };
+  }
+
+  /** Relationships of many keys at once, both directions, grouped by related type. */
+  async relationshipsOf(keys: readonly string[]): Promise<Map<string, Record<string, string[]>>> {
+    const out = new Map<string, Record<string, string[]>>(keys.map((k) => [k, {}]));
+    if (keys.length === 0) return out;
+    const rows: { key: string; related: string; related_type: string }[] = await this.db.query(
+      `SELECT source_key AS key, target_key AS related, target_type AS related_type
+         FROM cached_relationship WHERE source_key = ANY($1::text[])
+       UNION
+       SELECT target_key, source_key, source_type
+         FROM cached_relationship WHERE target_key = ANY($1::text[])
+       ORDER BY 1, 3, 2`,
+      [keys],
+    );
+    for (const row of rows) {
+      const byType = out.get(row.key);
+      if (byType) (byType[row.related_type] ??= []).push(row.related);
+    }
+    return out;
+  }
+
+  private async writeBatch(batch: Prepared[], options: WriteOptions): Promise<WriteResult> {
+    const { fetchedAt } = options;
+    // 1. Classify against what is stored, sending keys and hashes only: unchanged bodies never
+    //    travel to the server, and nothing is written for them.
+    const classified: { key: string; state: 'new' | 'changed' | 'stale' }[] = await this.db.query(
+      `SELECT t.key,
+              CASE WHEN c.key IS NULL THEN 'new' WHEN c.fetched_at > $3 THEN 'stale' ELSE 'changed' END AS state
+         FROM unnest($1::text[], $2::text[]) AS t(key, hash)
+         LEFT JOIN cached_resource c ON c.key = t.key
+        WHERE c.key IS NULL OR c.body_hash <> t.hash OR c.fetched_at > $3`,
+      [batch.map((p) => p.key), batch.map((p) => p.hash), fetchedAt],
+    );
+    const stale = classified.filter((c) => c.state === 'stale').length;
+    const toWrite = new Set(classified.filter((c) => c.state !== 'stale').map((c) => c.key));
+    const changed = batch.filter((p) => toWrite.has(p.key));
+
+    if (options.touchUnchanged) {
+      await this.db.query(
+        `UPDATE cached_resource c SET fetched_at = $3
+           FROM unnest($1::text[], $2::text[]) AS t(key, hash)
+          WHERE c.key = t.key AND c.body_hash = t.hash AND c.fetched_at < $3`,
+        [batch.map((p) => p.key), batch.map((p) => p.hash), fetchedAt],
+      );
+    }
+    if (changed.length === 0) return { written: [], unchanged: batch.length - classified.length, stale };
+
+    // 2. Upsert the changed bodies and replace their outgoing relationships, atomically. The
+    //    conflict clause re-checks freshness and hash, so a concurrent writer cannot be overtaken.
+    const written = await this.db.transaction(async (tx) => {
+      const rows: { key: string }[] = await tx.query(
+        `INSERT INTO cached_resource AS c
+                (key, type, account, region, application, agent, attributes, body_hash, fetched_at, changed_at)
+         SELECT r.key, r.type, r.account, r.region, r.application, $2, r.attributes, r.hash, $3, $3
+           FROM json_to_recordset($1::json)
+             AS r(key text, type text, account text, region text, application text, attributes jsonb, hash text)
+         ON CONFLICT (key) DO UPDATE
+            SET type = excluded.type, account = excluded.account, region = excluded.region,
+                application = excluded.application, agent = COALESCE(excluded.agent, c.agent),
+                attributes = excluded.attributes, body_hash = excluded.body_hash,
+                fetched_at = excluded.fetched_at, changed_at = excluded.changed_at
+          WHERE c.fetched_at <= excluded.fetched_at AND c.body_hash <> excluded.body_hash
+         RETURNING c.key`,
+        [`[${changed.map((p) => p.json).join(',')}]`, options.agent ?? null, fetchedAt],
+      );
+      const keys = rows.map((r) => r.key);
+      await this.replaceRelationships(tx.query.bind(tx) as Query, changed, new Set(keys));
+      return keys;
+    });
+    return {
+      written,
+      unchanged: batch.length - classified.length,
+      stale: stale + changed.length - written.length,
+    };
+  }
+
+  private async replaceRelationships(query: Query, changed: Prepared[], written: Set<string>): Promise<void> {
+    const source: string[] = [];
+    const target: string[] = [];
+    const sourceType: string[] = [];
+    const targetType: string[] = [];
+    for (const p of changed) {
+      if (!written.has(p.key)) continue;
+      for (const [type, keys] of Object.entries(p.record.relationships ?? {})) {
+        for (const key of keys) {
+          source.push(p.key);
+          target.push(key);
+          sourceType.push(p.record.type);
+          targetType.push(type);
+        }
+      }
+    }
+    await query(`DELETE FROM cached_relationship WHERE source_key = ANY($1::text[])`, [[...written]]);
+    if (source.length === 0) return;
+    await query(
+      `INSERT INTO cached_relationship (source_key, target_key, source_type, target_type)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT DO NOTHING`,
+      [source, target, sourceType, targetType],
+    );
+  }
+
+  private async evictMissing(
+    agent: string,
+    types: string[],
+    present: string[],
+    runStartedAt: Date,
+  ): Promise<string[]> {
+    const rows: { key: string }[] = await this.db.query(
+      `DELETE FROM cached_resource c
+        WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $4
+          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS p(key) WHERE p.key = c.key)
+        RETURNING c.key`,
+      [agent, types, present, runStartedAt],
+    );
+    return rows.map((r) => r.key);
+  }
+
+  private async withRelationships(rows: ResourceRow[]): Promise<CachedResourceView[]> {
+    const relationships = await this.relationshipsOf(rows.map((r) => r.key));
+    return rows.map((r) => ({
+      key: r.key,
+      type: r.type,
+      account: r.account,
+      region: r.region,
+      application: r.application,
+      agent: r.agent,
+      attributes: r.attributes,
+      fetchedAt: toDate(r.fetched_at),
+      changedAt: toDate(r.changed_at),
+      relationships: relationships.get(r.key) ?? {},
+    }));
+  }
+}
+
+type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+const COLUMNS = 'key, type, account, region, application, agent, attributes, fetched_at, changed_at';
+
+interface ResourceRow {
+  key: string;
+  type: string;
+  account: string | null;
+  region: string | null;
+  application: string | null;
+  agent: string | null;
+  attributes: Record<string, unknown>;
+  fetched_at: Date;
+  changed_at: Date;
+}
+
+/**
+ * Serializes each record once: the JSON row sent to PostgreSQL embeds the attributes text that
+ * the body hash was computed from. The last record of a key wins within one call.
+ */
+function prepare(records: readonly ResourceRecord[]): Prepared[] {
+  const byKey = new Map<string, Prepared>();
+  for (const record of records) {
+    const attributes = JSON.stringify(record.attributes);
+    const relationships = JSON.stringify(sortedRelationships(record.relationships));
+    const hash = createHash('sha1').update(attributes).update('\n').update(relationships).digest('base64');
+    const json =
+      `{"key":${JSON.stringify(record.key)},"type":${JSON.stringify(record.type)},` +
+      `"account":${JSON.stringify(record.account ?? null)},"region":${JSON.stringify(record.region ?? null)},` +
+      `"application":${JSON.stringify(record.application ?? null)},"hash":"${hash}","attributes":${attributes}}`;
+    byKey.delete(record.key);
+    byKey.set(record.key, { key: record.key, json, hash, record });
+  }
+  return [...byKey.values()];
+}
+
+function sortedRelationships(relationships: Record<string, string[]> | undefined): [string, string[]][] {
+  if (!relationships) return [];
+  return Object.keys(relationships)
+    .sort()
+    .map((type) => [type, [...new Set(relationships[type])].sort()]);
+}

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Queryable } from './queryable';
+import { toDate } from './sql';
+
+export interface ClouddriverInstanceView {
+  id: string;
+  baseUrl: string;
+  ready: boolean;
+  lastUpdated: Date;
+}
+
+export interface Ownership {
+  agentId: string;
+  clouddriverId: string;
+  accounts: string[];
+  updatedAt: Date;
+}
+
+/** Clouddriver instances the forwarder discovered, and which instance owns which agent/accounts. */
+@Injectable()
+export class ClouddriverRegistryRepository {
+  constructor(@Inject(DataSource) private readonly db: Queryable) {}
+
+  /** Replaces the instance list with what discovery sees now (one statement each way). */
+  async syncInstances(instances: readonly ClouddriverInstanceView[]): Promise<void> {
+    await this.db.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) AS i(id, base_url, ready, last_updated)
+       ), gone AS (
+         DELETE FROM clouddriver_instance c WHERE NOT EXISTS (SELECT 1 FROM input i WHERE i.id = c.id)
+       )
+       INSERT INTO clouddriver_instance AS c (id, base_url, ready, last_updated)
+       SELECT id, base_url, ready, last_updated FROM input
+       ON CONFLICT (id) DO UPDATE SET base_url = excluded.base_url, ready = excluded.ready, last_updated = excluded.last_updated
+        WHERE (c.base_url, c.ready) IS DISTINCT FROM (excluded.base_url, excluded.ready)`,
+      [
+        instances.map((i) => i.id),
+        instances.map((i) => i.baseUrl),
+        instances.map((i) => i.ready),
+        instances.map((i) => i.lastUpdated),
+      ],
+    );
+  }
+
+  async listInstances(): Promise<ClouddriverInstanceView[]> {
+    const rows: { id: string; base_url: string; ready: boolean; last_updated: Date }[] = await this.db.query(
+      `SELECT id, base_url, ready, last_updated FROM clouddriver_instance ORDER BY id`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      baseUrl: r.base_url,
+      ready: r.ready,
+      lastUpdated: toDate(r.last_updated),
+    }));
+  }
+
+  async setOwnership(agentId: string, clouddriverId: string, accounts: string[]): Promise<void> {
+    await this.db.query(
+      `INSERT INTO clouddriver_ownership (agent_id, clouddriver_id, accounts, updated_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (agent_id) DO UPDATE SET clouddriver_id = excluded.clouddriver_id, accounts = excluded.accounts, updated_at = now()`,
+      [agentId, clouddriverId, [...new Set(accounts)]],
+    );
+  }
+
+  async removeOwnership(agentId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `DELETE FROM clouddriver_ownership WHERE agent_id = $1 RETURNING agent_id`,
+      [agentId],
+    );
+    return rows.length > 0;
+  }
+
+  async ownerOfAgent(agentId: string): Promise<Ownership | null> {
+    const rows: OwnershipRow[] = await this.db.query(
+      `SELECT * FROM clouddriver_ownership WHERE agent_id = $1`,
+      [agentId],
+    );
+    return rows.length ? toOwnership(rows[0]) : null;
+  }
+
+  /** The most recently registered owner serving the account. */
+  async ownerOfAccount(account: string): Promise<Ownership | null> {
+    const rows: OwnershipRow[] = await this.db.query(
+      `SELECT * FROM clouddriver_ownership WHERE accounts @> ARRAY[$1::text] ORDER BY updated_at DESC LIMIT 1`,
+      [account],
+    );
+    return rows.length ? toOwnership(rows[0]) : null;
+  }
+}
+
+interface OwnershipRow {
+  agent_id: string;
+  clouddriver_id: string;
+  accounts: string[];
+  updated_at: Date;
+}
+
+function toOwnership(r: OwnershipRow): Ownership {
+  return {
+    agentId: r.agent_id,
+    clouddriverId: r.clouddriver_id,
+    accounts: r.accounts,
+    updatedAt: toDate(r.updated_at),
+  };
+}

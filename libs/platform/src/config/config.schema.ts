@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** The services that read this configuration; each has its own default port. */
+export const SERVICE_PORTS = {
+  'gate-endpoint': 8090,
+  'event-scheduler': 8091,
+  'caching-agents': 8092,
+  'clouddriver-forwarder': 8093,
+} as const;
+export type ServiceName = keyof typeof SERVICE_PORTS;
+
+const accountName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, "_", "." or "-"');
+const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1');
+
+export const regionSchema = z.strictObject({ name: regionName });
+
+export const accountSchema = z.strictObject({
+  name: accountName,
+  accountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+  assumeRole: z
+    .string()
+    .regex(/^(arn:aws[a-z-]*:iam::\d{12}:role\/.+|role\/.+)$/, 'an IAM role ARN or role/<name>')
+    .optional(),
+  regions: z.array(regionSchema).min(1).max(40),
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/)
+    .default('prod'),
+});
+
+const seconds = z.number().int().positive().max(86_400);
+
+export const pollingSchema = z.strictObject({
+  /** Base polling interval of a caching agent when no kind-specific value is set (Clouddriver: 30 s). */
+  defaultIntervalSeconds: seconds.default(30),
+  /** Per-kind base intervals, e.g. `{ SecurityGroupCachingAgent: 60 }`. */
+  intervalSecondsByKind: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), seconds).default({}),
+  /** Slow interval used while the account/region's event pipeline is healthy. */
+  reconcileIntervalSeconds: seconds.default(600),
+  /** Multiplier per account environment, e.g. `{ nonprod: 4 }`. Missing environments use 1. */
+  environmentMultipliers: z.record(z.string(), z.number().positive().max(100)).default({}),
+});
+
+export const configSchema = z.strictObject({
+  database: z
+    .strictObject({
+      /** PostgreSQL URL. Usually given as DATABASE_URL. Without it the local stack starts an embedded server. */
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+        .optional(),
+      poolSize: z.number().int().min(1).max(200).default(10),
+      /** Statement timeout for queries, in milliseconds (0 = off). */
+      statementTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    })
+    .default({ poolSize: 10, statementTimeoutMs: 30_000 }),
+  http: z
+    .strictObject({
+      /** Listening port. Usually given as PORT; defaults to the service's own port. */
+      port: z.number().int().min(1).max(65_535).optional(),
+      host: z.string().min(1).default('0.0.0.0'),
+    })
+    .default({ host: '0.0.0.0' }),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .default({ level: 'info' }),
+  accounts: z.array(accountSchema).max(5_000).default([]),
+  polling: pollingSchema.default({
+    defaultIntervalSeconds: 30,
+    intervalSecondsByKind: {},
+    reconcileIntervalSeconds: 600,
+    environmentMultipliers: {},
+  }),
+  retention: z
+    .strictObject({
+      /** How long processed inbox events are kept for the audit trail. */
+      eventInboxDays: z.number().int().min(1).max(365).default(7),
+      /** How long finished refresh requests are kept (Orca polls them for minutes). */
+      refreshRequestHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30)
+        .default(24),
+    })
+    .default({ eventInboxDays: 7, refreshRequestHours: 24 }),
+});
+
+/** The validated configuration every service works from. */
+export type AppConfig = z.infer<typeof configSchema> & {
+  service: ServiceName;
+  http: { port: number; host: string };
+};
+export type AccountConfig = z.infer<typeof accountSchema>;
