@@ -34,6 +34,9 @@ const common = {
 };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/tools/jest/summary-reporter.cjs'],
+  // Two cores: one worker per core; integration files each get their own database.
+  maxWorkers: process.env.CI ? 2 : '50%',
   projects: [
     {
       ...common,

@@ -56,6 +56,16 @@ const REPOSITORIES = [
 @Global()
 @Module({})
 export class CacheStoreModule {
+  /** The store of one service, from its validated configuration. */
+  static forService(config: { service: string; database: { url: string; poolSize: number; statementTimeoutMs: number } }): DynamicModule {
+    return CacheStoreModule.forRoot({
+      url: config.database.url,
+      poolSize: config.database.poolSize,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      applicationName: config.service,
+    });
+  }
+
   static forRoot(options: DatabaseOptions): DynamicModule {
     return {
       module: CacheStoreModule,

@@ -1,3 +1,4 @@
 export * from './test-database';
 export * from './test-env';
 export * from './postgres-server';
+export * from './service-probe';

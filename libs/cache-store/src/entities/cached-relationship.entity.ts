@@ -1,15 +1,14 @@
-import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { CachedResource } from './cached-resource.entity';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A relationship as written by its source resource (server group -> instance ...). Read both
- * ways: the index on `target_key` answers "who points at me".
+ * ways: the index on `target_key` answers "who points at me". No foreign key (a per-row check
+ * would dominate bulk writes): the statements that evict a resource delete its relationships.
  */
 @Entity({ name: 'cached_relationship' })
 @Index('ix_cached_relationship_target', ['targetKey'])
 export class CachedRelationship {
   @PrimaryColumn({ name: 'source_key', type: 'text', collation: 'C' })
-  @ForeignKey(() => CachedResource, 'key', { onDelete: 'CASCADE', name: 'fk_cached_relationship_source' })
   sourceKey!: string;
 
   @PrimaryColumn({ name: 'target_key', type: 'text', collation: 'C' })

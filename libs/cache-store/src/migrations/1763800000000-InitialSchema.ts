@@ -29,9 +29,6 @@ export class InitialSchema1763800000000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX "ix_cached_relationship_target" ON "cached_relationship" ("target_key")`);
     await q.query(
-      `ALTER TABLE "cached_relationship" ADD CONSTRAINT "fk_cached_relationship_source" FOREIGN KEY ("source_key") REFERENCES "cached_resource"("key") ON DELETE CASCADE ON UPDATE NO ACTION`,
-    );
-    await q.query(
       `CREATE TABLE "clouddriver_instance" ("id" text NOT NULL, "base_url" text NOT NULL, "ready" boolean NOT NULL, "last_updated" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_1c571703d701b753bf7c6011eeb" PRIMARY KEY ("id"))`,
     );
     await q.query(

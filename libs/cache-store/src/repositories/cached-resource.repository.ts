@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Queryable } from './queryable';
@@ -78,12 +78,14 @@ export interface ResourcePage {
   nextCursor: string | null;
 }
 
-const WRITE_BATCH = 5_000;
+const WRITE_BATCH = 2_500;
+const WRITE_CONCURRENCY = 2;
 const MAX_PAGE = 1_000;
 
 interface Prepared {
   key: string;
-  json: string;
+  /** The attributes as JSON text, serialized once for both the hash and the write. */
+  attributes: string;
   hash: string;
   record: ResourceRecord;
 }
@@ -99,12 +101,16 @@ export class CachedResourceRepository {
   /** Upserts records in batches (a constant number of statements per batch). */
   async write(records: readonly ResourceRecord[], options: WriteOptions): Promise<WriteResult> {
     const result: WriteResult = { written: [], unchanged: 0, stale: 0 };
-    for (const batch of chunk(prepare(records), WRITE_BATCH)) {
-      const r = await this.writeBatch(batch, options);
+    // Batches hold distinct keys, so on the pool two of them can be in flight at once: one is
+    // serialized here while PostgreSQL stores the other. Inside a transaction they run in turn.
+    const concurrency = this.db instanceof DataSource ? WRITE_CONCURRENCY : 1;
+    const batches = chunk(lastPerKey(records), WRITE_BATCH);
+    await forEachConcurrently(batches, concurrency, async (batch) => {
+      const r = await this.writeBatch(prepare(batch), options);
       result.written.push(...r.written);
       result.unchanged += r.unchanged;
       result.stale += r.stale;
-    }
+    });
     return result;
   }
 
@@ -134,7 +140,12 @@ export class CachedResourceRepository {
   async evict(keys: readonly string[], fetchedAt: Date): Promise<string[]> {
     if (keys.length === 0) return [];
     const rows: { key: string }[] = await this.db.query(
-      `DELETE FROM cached_resource WHERE key = ANY($1::text[]) AND fetched_at <= $2 RETURNING key`,
+      `WITH gone AS (
+         DELETE FROM cached_resource WHERE key = ANY($1::text[]) AND fetched_at <= $2 RETURNING key
+       ), relationships AS (
+         DELETE FROM cached_relationship WHERE source_key IN (SELECT key FROM gone)
+       )
+       SELECT key FROM gone`,
       [keys, fetchedAt],
     );
     return rows.map((r) => r.key);
@@ -234,7 +245,7 @@ export class CachedResourceRepository {
         `INSERT INTO cached_resource AS c
                 (key, type, account, region, application, agent, attributes, body_hash, fetched_at, changed_at)
          SELECT r.key, r.type, r.account, r.region, r.application, $2, r.attributes, r.hash, $3, $3
-           FROM json_to_recordset($1::json)
+           FROM jsonb_to_recordset($1::jsonb)
              AS r(key text, type text, account text, region text, application text, attributes jsonb, hash text)
          ON CONFLICT (key) DO UPDATE
             SET type = excluded.type, account = excluded.account, region = excluded.region,
@@ -243,7 +254,7 @@ export class CachedResourceRepository {
                 fetched_at = excluded.fetched_at, changed_at = excluded.changed_at
           WHERE c.fetched_at <= excluded.fetched_at AND c.body_hash <> excluded.body_hash
          RETURNING c.key`,
-        [`[${changed.map((p) => p.json).join(',')}]`, options.agent ?? null, fetchedAt],
+        [`[${changed.map(rowJson).join(',')}]`, options.agent ?? null, fetchedAt],
       );
       const keys = rows.map((r) => r.key);
       await this.replaceRelationships(tx.query.bind(tx) as Query, changed, new Set(keys));
@@ -289,10 +300,15 @@ export class CachedResourceRepository {
     runStartedAt: Date,
   ): Promise<string[]> {
     const rows: { key: string }[] = await this.db.query(
-      `DELETE FROM cached_resource c
-        WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $4
-          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS p(key) WHERE p.key = c.key)
-        RETURNING c.key`,
+      `WITH gone AS (
+         DELETE FROM cached_resource c
+          WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $4
+            AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS p(key) WHERE p.key = c.key)
+          RETURNING c.key
+       ), relationships AS (
+         DELETE FROM cached_relationship WHERE source_key IN (SELECT key FROM gone)
+       )
+       SELECT key FROM gone`,
       [agent, types, present, runStartedAt],
     );
     return rows.map((r) => r.key);
@@ -331,29 +347,50 @@ interface ResourceRow {
   changed_at: Date;
 }
 
-/**
- * Serializes each record once: the JSON row sent to PostgreSQL embeds the attributes text that
- * the body hash was computed from. The last record of a key wins within one call.
- */
-function prepare(records: readonly ResourceRecord[]): Prepared[] {
-  const byKey = new Map<string, Prepared>();
+/** The last record of each key wins within one call. */
+function lastPerKey(records: readonly ResourceRecord[]): ResourceRecord[] {
+  const byKey = new Map<string, ResourceRecord>();
   for (const record of records) {
-    const attributes = JSON.stringify(record.attributes);
-    const relationships = JSON.stringify(sortedRelationships(record.relationships));
-    const hash = createHash('sha1').update(attributes).update('\n').update(relationships).digest('base64');
-    const json =
-      `{"key":${JSON.stringify(record.key)},"type":${JSON.stringify(record.type)},` +
-      `"account":${JSON.stringify(record.account ?? null)},"region":${JSON.stringify(record.region ?? null)},` +
-      `"application":${JSON.stringify(record.application ?? null)},"hash":"${hash}","attributes":${attributes}}`;
     byKey.delete(record.key);
-    byKey.set(record.key, { key: record.key, json, hash, record });
+    byKey.set(record.key, record);
   }
   return [...byKey.values()];
 }
 
-function sortedRelationships(relationships: Record<string, string[]> | undefined): [string, string[]][] {
-  if (!relationships) return [];
+async function forEachConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/**
+ * Serializes and hashes each record's body once. The hash only detects change (MD5 is plenty and
+ * several times cheaper than a fresh SHA hasher per row, which dominated unchanged rewrites).
+ */
+function prepare(records: readonly ResourceRecord[]): Prepared[] {
+  return records.map((record) => {
+    const attributes = JSON.stringify(record.attributes);
+    const body = record.relationships ? `${attributes}\n${relationshipsText(record.relationships)}` : attributes;
+    return { key: record.key, attributes, hash: hash('md5', body, 'base64'), record };
+  });
+}
+
+/** One row of the JSON document sent for changed records; embeds the already-serialized body. */
+function rowJson(p: Prepared): string {
+  const r = p.record;
+  return (
+    `{"key":${JSON.stringify(r.key)},"type":${JSON.stringify(r.type)},` +
+    `"account":${JSON.stringify(r.account ?? null)},"region":${JSON.stringify(r.region ?? null)},` +
+    `"application":${JSON.stringify(r.application ?? null)},"hash":"${p.hash}","attributes":${p.attributes}}`
+  );
+}
+
+/** Relationships in a canonical order, so the same links always hash the same. */
+function relationshipsText(relationships: Record<string, string[]>): string {
   return Object.keys(relationships)
     .sort()
-    .map((type) => [type, [...new Set(relationships[type])].sort()]);
+    .map((type) => `${type}\t${[...new Set(relationships[type])].sort().join('\t')}`)
+    .join('\n');
 }

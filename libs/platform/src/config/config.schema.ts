@@ -58,8 +58,8 @@ export const configSchema = z.strictObject({
     .default({ poolSize: 10, statementTimeoutMs: 30_000 }),
   http: z
     .strictObject({
-      /** Listening port. Usually given as PORT; defaults to the service's own port. */
-      port: z.number().int().min(1).max(65_535).optional(),
+      /** Listening port (0 = any free port). Usually given as PORT; defaults to the service's own port. */
+      port: z.number().int().min(0).max(65_535).optional(),
       host: z.string().min(1).default('0.0.0.0'),
     })
     .default({ host: '0.0.0.0' }),

@@ -1,0 +1,13 @@
+import type { ServiceDefinition } from '@event-cache/platform';
+import { AppModule } from './app.module';
+import { statusForErrorCode } from './error-status';
+
+export const service: ServiceDefinition = {
+  name: 'clouddriver-forwarder',
+  module: (config) => AppModule.forRoot(config),
+  statusFor: statusForErrorCode,
+  openApi: {
+    title: 'clouddriver-forwarder',
+    description: 'Discovers Clouddriver pods and forwards operations and cache refreshes to them.',
+  },
+};

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@event-cache/platform';
+import { service } from './service';
+
+void runService(service);

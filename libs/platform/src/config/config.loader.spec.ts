@@ -1,0 +1,122 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.loader';
+
+const dir = mkdtempSync(join(tmpdir(), 'event-cache-config-'));
+let n = 0;
+function file(yaml: string): string {
+  const path = join(dir, `config-${n++}.yaml`);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig('gate-endpoint', env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const ACCOUNTS = `
+accounts:
+  - name: prod
+    accountId: "123456789012"
+    assumeRole: role/spinnaker
+    regions: [{ name: us-east-1 }, { name: eu-west-1 }]
+  - name: staging
+    accountId: "210987654321"
+    regions: [{ name: us-west-2 }]
+    environment: nonprod
+polling:
+  environmentMultipliers: { nonprod: 4 }
+`;
+
+describe('loadConfig', () => {
+  it('applies defaults without a file: the service port, info logs, Clouddriver polling', () => {
+    const config = loadConfig('caching-agents', {});
+    expect(config.http.port).toBe(8092);
+    expect(config.log.level).toBe('info');
+    expect(config.polling.defaultIntervalSeconds).toBe(30);
+    expect(config.polling.reconcileIntervalSeconds).toBe(600);
+    expect(config.accounts).toEqual([]);
+  });
+
+  it('reads the accounts section in Clouddriver field names and defaults environment to prod', () => {
+    const config = loadConfig('gate-endpoint', { EVENT_CACHE_CONFIG: file(ACCOUNTS) });
+    expect(config.accounts.map((a) => [a.name, a.environment, a.regions.map((r) => r.name)])).toEqual([
+      ['prod', 'prod', ['us-east-1', 'eu-west-1']],
+      ['staging', 'nonprod', ['us-west-2']],
+    ]);
+    expect(config.polling.environmentMultipliers).toEqual({ nonprod: 4 });
+  });
+
+  it('lets DATABASE_URL, PORT, HOST and LOG_LEVEL override the file', () => {
+    const config = loadConfig('gate-endpoint', {
+      EVENT_CACHE_CONFIG: file('http: { port: 9000 }\nlog: { level: warn }\n'),
+      DATABASE_URL: 'postgres://u:p@db:5432/cache',
+      PORT: '9100',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.database.url).toBe('postgres://u:p@db:5432/cache');
+    expect(config.http).toEqual({ port: 9100, host: '127.0.0.1' });
+    expect(config.log.level).toBe('debug');
+  });
+
+  it('names the bad field and never prints its value', () => {
+    const secret = 'hunter2-not-a-url';
+    const found = problems({ DATABASE_URL: secret });
+    expect(found).toEqual([expect.stringMatching(/^database\.url: /)]);
+    expect(found.join('\n')).not.toContain(secret);
+  });
+
+  it('rejects wrong types instead of coercing them', () => {
+    const found = problems({
+      EVENT_CACHE_CONFIG: file(
+        'accounts:\n  - name: prod\n    accountId: 123456789012\n    regions: [{ name: us-east-1 }]\n',
+      ),
+    });
+    expect(found).toEqual([expect.stringMatching(/^accounts\.0\.accountId: /)]);
+  });
+
+  it('rejects unknown keys (typos), duplicate accounts, bad regions and a non-numeric PORT', () => {
+    expect(problems({ EVENT_CACHE_CONFIG: file('pollling: {}\n') })).toEqual([
+      '(root): unknown key(s) pollling',
+    ]);
+    expect(
+      problems({
+        EVENT_CACHE_CONFIG: file(
+          'accounts:\n  - { name: a, accountId: "123456789012", regions: [{ name: us-east-1 }] }\n  - { name: a, accountId: "123456789013", regions: [{ name: useast1 }] }\n',
+        ),
+      }),
+    ).toEqual([expect.stringMatching(/^accounts\.1\.regions\.0\.name: /)]);
+    expect(
+      problems({
+        EVENT_CACHE_CONFIG: file(
+          'accounts:\n  - { name: a, accountId: "123456789012", regions: [{ name: us-east-1 }] }\n  - { name: a, accountId: "123456789012", regions: [{ name: us-east-1 }] }\n',
+        ),
+      }),
+    ).toEqual(['accounts.1.name: duplicate account name', 'accounts.1.accountId: duplicate account id']);
+    expect(problems({ PORT: '80a' })).toEqual(['PORT: must be a whole number']);
+  });
+
+  it('rejects prototype-polluting keys and leaves Object.prototype alone', () => {
+    expect(problems({ EVENT_CACHE_CONFIG: file('polling:\n  __proto__: { polluted: true }\n') })).toEqual([
+      'polling.__proto__: forbidden key',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('says when the file is missing or is not YAML', () => {
+    expect(problems({ EVENT_CACHE_CONFIG: join(dir, 'missing.yaml') })).toEqual([
+      expect.stringMatching(/^EVENT_CACHE_CONFIG: cannot read .*missing\.yaml \(ENOENT\)$/),
+    ]);
+    expect(problems({ EVENT_CACHE_CONFIG: file('accounts: [\n') })).toEqual([
+      expect.stringMatching(/^EVENT_CACHE_CONFIG: .* is not valid YAML/),
+    ]);
+  });
+});

@@ -1,0 +1,49 @@
+import type { ArgumentsHost, LoggerService } from '@nestjs/common';
+import { NotFoundException } from '@nestjs/common';
+import { CodedError } from './coded-error';
+import { CodedErrorFilter } from './coded-error.filter';
+
+function run(exception: unknown) {
+  const sent: { status?: number; body?: unknown } = {};
+  const res = {
+    status(code: number) {
+      sent.status = code;
+      return this;
+    },
+    json(body: unknown) {
+      sent.body = body;
+    },
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
+  const logged: unknown[] = [];
+  const logger = { error: (m: unknown) => logged.push(m) } as unknown as LoggerService;
+  new CodedErrorFilter((code) => (code === 'payload_too_large' ? 413 : 500), logger).catch(exception, host);
+  return { ...sent, logged };
+}
+
+describe('CodedErrorFilter', () => {
+  it("answers a coded error with the app's status and the code", () => {
+    expect(run(new CodedError('payload_too_large', 'body over 256 KiB'))).toEqual({
+      status: 413,
+      body: { error: 'payload_too_large', message: 'body over 256 KiB' },
+      logged: [],
+    });
+  });
+
+  it('passes Nest HTTP exceptions through', () => {
+    expect(run(new NotFoundException('no such agent'))).toMatchObject({
+      status: 404,
+      body: { message: 'no such agent' },
+    });
+  });
+
+  it('hides unknown errors behind a 500 with an error id, logged once with the stack', () => {
+    const out = run(new Error('connection string postgres://u:secret@db'));
+    expect(out.status).toBe(500);
+    const body = out.body as { error: string; errorId: string; message: string };
+    expect(body).toEqual({ error: 'internal_error', message: 'Internal error', errorId: expect.any(String) });
+    expect(JSON.stringify(body)).not.toContain('secret');
+    expect(out.logged).toHaveLength(1);
+    expect(JSON.stringify(out.logged[0])).toContain(body.errorId);
+  });
+});

@@ -1,0 +1,103 @@
+import type { ResourceRecord } from '@event-cache/cache-store';
+
+/**
+ * Realistic EC2 instance cache records (the DescribeInstances `Instance` shape, ~2 KB of JSON),
+ * keyed like Clouddriver, each related to its server group.
+ */
+export function instanceRecord(i: number, variant = 0): ResourceRecord {
+  const account = 'prod';
+  const region = i % 2 ? 'us-east-1' : 'us-west-2';
+  const app = `app${i % 250}`;
+  const asg = `${app}-main-v${String(i % 7).padStart(3, '0')}`;
+  const id = `i-${(0x10000000000000 + i).toString(16).padStart(17, '0')}`;
+  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const subnet = `subnet-${(i % 64).toString(16).padStart(17, '0')}`;
+  const vpc = `vpc-${(i % 4).toString(16).padStart(17, '0')}`;
+  const attributes = {
+    instanceId: id,
+    imageId: `ami-${(0xabc000 + (i % 40)).toString(16).padStart(17, '0')}`,
+    instanceType: ['m5.large', 'c6i.xlarge', 't3.medium', 'r6g.2xlarge'][i % 4],
+    state: variant ? { code: 80, name: 'stopped' } : { code: 16, name: 'running' },
+    launchTime: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+    placement: { availabilityZone: `${region}${'abc'[i % 3]}`, groupName: '', tenancy: 'default' },
+    privateDnsName: `ip-${ip.replace(/\./g, '-')}.ec2.internal`,
+    privateIpAddress: ip,
+    subnetId: subnet,
+    vpcId: vpc,
+    architecture: 'x86_64',
+    rootDeviceName: '/dev/xvda',
+    rootDeviceType: 'ebs',
+    ebsOptimized: true,
+    enaSupport: true,
+    hypervisor: 'xen',
+    virtualizationType: 'hvm',
+    monitoring: { state: 'enabled' },
+    iamInstanceProfile: {
+      arn: `arn:aws:iam::123456789012:instance-profile/${app}InstanceProfile`,
+      id: 'AIPAEXAMPLE12345',
+    },
+    blockDeviceMappings: [
+      {
+        deviceName: '/dev/xvda',
+        ebs: {
+          attachTime: '2026-11-01T00:00:00.000Z',
+          deleteOnTermination: true,
+          status: 'attached',
+          volumeId: `vol-${id.slice(2)}`,
+        },
+      },
+    ],
+    networkInterfaces: [
+      {
+        networkInterfaceId: `eni-${id.slice(2)}`,
+        macAddress: `0e:${[i >> 24, i >> 16, i >> 8, i, 7].map((b) => (b & 255).toString(16).padStart(2, '0')).join(':')}`,
+        privateIpAddress: ip,
+        privateDnsName: `ip-${ip.replace(/\./g, '-')}.ec2.internal`,
+        sourceDestCheck: true,
+        status: 'in-use',
+        subnetId: subnet,
+        vpcId: vpc,
+        ownerId: '123456789012',
+        attachment: {
+          attachmentId: `eni-attach-${id.slice(2)}`,
+          deviceIndex: 0,
+          status: 'attached',
+          deleteOnTermination: true,
+        },
+        groups: [{ groupId: `sg-${(i % 30).toString(16).padStart(17, '0')}`, groupName: `${app}-sg` }],
+      },
+    ],
+    securityGroups: [
+      { groupId: `sg-${(i % 30).toString(16).padStart(17, '0')}`, groupName: `${app}-sg` },
+      { groupId: 'sg-0000000000000ffff', groupName: 'nf-infrastructure' },
+    ],
+    tags: [
+      { key: 'Name', value: asg },
+      { key: 'aws:autoscaling:groupName', value: asg },
+      { key: 'aws:ec2launchtemplate:id', value: `lt-${(i % 500).toString(16).padStart(17, '0')}` },
+      { key: 'aws:ec2launchtemplate:version', value: String(1 + (i % 9)) },
+      { key: 'spinnaker:application', value: app },
+      { key: 'spinnaker:stack', value: 'main' },
+      { key: 'owner', value: `team-${i % 17}@example.com` },
+      { key: 'cost-center', value: `cc-${1000 + (i % 50)}` },
+    ],
+    metadataOptions: {
+      httpEndpoint: 'enabled',
+      httpPutResponseHopLimit: 2,
+      httpTokens: 'required',
+      state: 'applied',
+    },
+    capacityReservationSpecification: { capacityReservationPreference: 'open' },
+    cpuOptions: { coreCount: 1, threadsPerCore: 2 },
+    health: { state: variant ? 'Unknown' : 'Up', type: 'Amazon' },
+  };
+  return {
+    key: `aws:instances:${account}:${region}:${id}`,
+    type: 'instances',
+    account,
+    region,
+    application: app,
+    attributes,
+    relationships: { serverGroups: [`aws:serverGroups:${app}-main:${account}:${region}:${asg}`] },
+  };
+}
