@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Queryable } from './queryable';
-import { toDate } from './sql';
+import { returnedRows, toDate } from './sql';
 
 export interface Lease {
   agentId: string;
@@ -9,6 +9,8 @@ export interface Lease {
   /** Fencing token: changes every time the lease is (re)acquired. */
   token: string;
   expiresAt: Date;
+  /** When the agent was due (acquireDue only): start lag = start - dueAt. */
+  dueAt: Date | null;
 }
 
 export interface LeaseRef {
@@ -59,22 +61,25 @@ export class AgentLeaseRepository {
   }): Promise<Lease[]> {
     const rows: LeaseRow[] = await this.db.query(
       `WITH due AS (
-         SELECT s.agent_id FROM agent_schedule s
+         SELECT s.agent_id, s.next_run_at FROM agent_schedule s
           WHERE s.next_run_at <= now() AND NOT s.paused
             AND ($4::text[] IS NULL OR s.agent_id = ANY($4::text[]))
             AND NOT EXISTS (SELECT 1 FROM agent_lease l WHERE l.agent_id = s.agent_id AND l.expires_at > now())
           ORDER BY s.next_run_at
           LIMIT $3
           FOR UPDATE OF s SKIP LOCKED
+       ), won AS (
+         INSERT INTO agent_lease AS l (agent_id, owner, token, acquired_at, expires_at)
+         SELECT agent_id, $1, nextval('agent_lease_token_seq'), now(),
+                now() + make_interval(secs => $2::double precision / 1000)
+           FROM due
+         ON CONFLICT (agent_id) DO UPDATE
+            SET owner = excluded.owner, token = excluded.token,
+                acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+          WHERE l.expires_at <= now()
+         RETURNING l.agent_id, l.owner, l.token, l.expires_at
        )
-       INSERT INTO agent_lease AS l (agent_id, owner, token, acquired_at, expires_at)
-       SELECT agent_id, $1, nextval('agent_lease_token_seq'), now(), now() + make_interval(secs => $2::double precision / 1000)
-         FROM due
-       ON CONFLICT (agent_id) DO UPDATE
-          SET owner = excluded.owner, token = excluded.token,
-              acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-        WHERE l.expires_at <= now()
-       RETURNING l.agent_id, l.owner, l.token, l.expires_at`,
+       SELECT won.*, due.next_run_at AS due_at FROM won JOIN due USING (agent_id) ORDER BY due.next_run_at`,
       [options.owner, options.ttlMs, options.limit, options.agentIds ?? null],
     );
     return rows.map(toLease);
@@ -83,9 +88,9 @@ export class AgentLeaseRepository {
   /** Leases exactly these agents where free or expired, whether due or not (admin runs, tests). */
   async acquire(options: { owner: string; ttlMs: number; agentIds: string[] }): Promise<Lease[]> {
     const rows: LeaseRow[] = await this.db.query(
-      `INSERT INTO agent_lease AS l (agent_id, owner, acquired_at, expires_at)
-       SELECT DISTINCT id, $1, now(), now() + make_interval(secs => $2::double precision / 1000)
-         FROM unnest($3::text[]) AS id
+      `INSERT INTO agent_lease AS l (agent_id, owner, token, acquired_at, expires_at)
+       SELECT id, $1, nextval('agent_lease_token_seq'), now(), now() + make_interval(secs => $2::double precision / 1000)
+         FROM (SELECT DISTINCT id FROM unnest($3::text[]) AS id ORDER BY id) AS ids
        ON CONFLICT (agent_id) DO UPDATE
           SET owner = excluded.owner, token = excluded.token,
               acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
@@ -102,12 +107,14 @@ export class AgentLeaseRepository {
     leases: LeaseRef[],
     ttlMs: number,
   ): Promise<LeaseOutcome & { expiresAt: Date | null }> {
-    const rows: { agent_id: string; expires_at: Date }[] = await this.db.query(
-      `UPDATE agent_lease l SET expires_at = now() + make_interval(secs => $4::double precision / 1000)
-         FROM unnest($2::text[], $3::bigint[]) AS r(agent_id, token)
-        WHERE l.agent_id = r.agent_id AND l.token = r.token AND l.owner = $1 AND l.expires_at > now()
-        RETURNING l.agent_id, l.expires_at`,
-      [owner, leases.map((l) => l.agentId), leases.map((l) => l.token), ttlMs],
+    const rows = returnedRows<{ agent_id: string; expires_at: Date }>(
+      await this.db.query(
+        `UPDATE agent_lease l SET expires_at = now() + make_interval(secs => $4::double precision / 1000)
+           FROM unnest($2::text[], $3::bigint[]) AS r(agent_id, token)
+          WHERE l.agent_id = r.agent_id AND l.token = r.token AND l.owner = $1 AND l.expires_at > now()
+          RETURNING l.agent_id, l.expires_at`,
+        [owner, leases.map((l) => l.agentId), leases.map((l) => l.token), ttlMs],
+      ),
     );
     return { ...outcome(leases, rows), expiresAt: rows.length ? toDate(rows[0].expires_at) : null };
   }
@@ -127,7 +134,6 @@ export class AgentLeaseRepository {
          DELETE FROM agent_lease l USING input r
           WHERE l.agent_id = r.agent_id AND l.token = r.token AND l.owner = $1
           RETURNING l.agent_id
-       )
        ), updated AS (
          UPDATE agent_schedule s
           SET next_run_at = r.next_run_at,
@@ -161,9 +167,8 @@ export class AgentLeaseRepository {
 
   /** Graceful shutdown: drops every lease this owner holds, leaving schedules as they are. */
   async releaseAll(owner: string): Promise<string[]> {
-    const rows: { agent_id: string }[] = await this.db.query(
-      `DELETE FROM agent_lease WHERE owner = $1 RETURNING agent_id`,
-      [owner],
+    const rows = returnedRows<{ agent_id: string }>(
+      await this.db.query(`DELETE FROM agent_lease WHERE owner = $1 RETURNING agent_id`, [owner]),
     );
     return rows.map((r) => r.agent_id);
   }
@@ -184,6 +189,7 @@ interface LeaseRow {
   owner: string;
   token: string;
   expires_at: Date;
+  due_at?: Date;
 }
 
 function toLease(row: LeaseRow): Lease {
@@ -192,6 +198,7 @@ function toLease(row: LeaseRow): Lease {
     owner: row.owner,
     token: String(row.token),
     expiresAt: toDate(row.expires_at),
+    dueAt: row.due_at ? toDate(row.due_at) : null,
   };
 }
 

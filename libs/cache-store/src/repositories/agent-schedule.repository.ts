@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Queryable } from './queryable';
-import { globToLike, toDate, toDateOrNull } from './sql';
+import { globToLike, returnedRows, toDate, toDateOrNull } from './sql';
 
 export interface AgentRegistration {
   agentId: string;
@@ -186,7 +186,7 @@ export class AgentScheduleRepository {
   }
 
   private async ids(sql: string, params: unknown[]): Promise<string[]> {
-    const rows: { agent_id: string }[] = await this.db.query(sql, params);
+    const rows = returnedRows<{ agent_id: string }>(await this.db.query(sql, params));
     return rows.map((r) => r.agent_id);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Queryable } from './queryable';
-import { toDate } from './sql';
+import { returnedRows, toDate } from './sql';
 
 export interface ClouddriverInstanceView {
   id: string;
@@ -64,9 +64,10 @@ export class ClouddriverRegistryRepository {
   }
 
   async removeOwnership(agentId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `DELETE FROM clouddriver_ownership WHERE agent_id = $1 RETURNING agent_id`,
-      [agentId],
+    const rows = returnedRows<unknown>(
+      await this.db.query(`DELETE FROM clouddriver_ownership WHERE agent_id = $1 RETURNING agent_id`, [
+        agentId,
+      ]),
     );
     return rows.length > 0;
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { InboxChannel, InboxOutcome } from '../entities';
 import type { Queryable } from './queryable';
-import { toDate, toDateOrNull } from './sql';
+import { returnedRows, toDate, toDateOrNull } from './sql';
 
 export interface InboxEvent {
   eventId: string;
@@ -60,18 +60,19 @@ export class EventInboxRepository {
     if (events.length === 0) return { accepted: [], duplicates: [] };
     const rows: { event_id: string; inserted: boolean }[] = await this.db.query(
       `INSERT INTO event_inbox AS e
-              (event_id, channel, source, detail_type, account, region, payload, outcome, reason, received_at, processed_at)
+              (event_id, channel, source, detail_type, account, region, payload, outcome, reason, received_at,
+               processed_at, duplicate_count)
        SELECT i.event_id, i.channel, i.source, i.detail_type, i.account, i.region, i.payload,
               COALESCE(i.outcome, 'pending'), i.reason, i.received_at,
-              CASE WHEN i.outcome IS NULL THEN NULL ELSE now() END
+              CASE WHEN i.outcome IS NULL THEN NULL ELSE now() END, i.copies - 1
          FROM json_to_recordset($1::json)
            AS i(event_id text, channel text, source text, detail_type text, account text, region text, payload jsonb,
-                outcome text, reason text, received_at timestamptz)
-       ON CONFLICT (event_id) DO UPDATE SET duplicate_count = e.duplicate_count + 1
+                outcome text, reason text, received_at timestamptz, copies int)
+       ON CONFLICT (event_id) DO UPDATE SET duplicate_count = e.duplicate_count + excluded.duplicate_count + 1
        RETURNING e.event_id, (e.xmax = 0) AS inserted`,
       [
         JSON.stringify(
-          dedupe(events).map((e) => ({
+          dedupe(events).map(({ event: e, copies }) => ({
             event_id: e.eventId,
             channel: e.channel,
             source: e.source ?? null,
@@ -82,6 +83,7 @@ export class EventInboxRepository {
             outcome: e.outcome ?? null,
             reason: e.reason ?? null,
             received_at: e.receivedAt.toISOString(),
+            copies,
           })),
         ),
       ],
@@ -102,7 +104,12 @@ export class EventInboxRepository {
     limit: number;
     claimTtlMs: number;
   }): Promise<PendingInboxEvent[]> {
-    const rows: { event_id: string; channel: InboxChannel; payload: unknown; received_at: Date }[] =
+    const rows = returnedRows<{
+      event_id: string;
+      channel: InboxChannel;
+      payload: unknown;
+      received_at: Date;
+    }>(
       await this.db.query(
         `UPDATE event_inbox e
           SET claimed_by = $1, claim_expires_at = now() + make_interval(secs => $3::double precision / 1000)
@@ -114,7 +121,8 @@ export class EventInboxRepository {
         WHERE e.event_id = picked.event_id
         RETURNING e.event_id, e.channel, e.payload, e.received_at`,
         [options.worker, options.limit, options.claimTtlMs],
-      );
+      ),
+    );
     return rows
       .map((r) => ({
         eventId: r.event_id,
@@ -128,7 +136,7 @@ export class EventInboxRepository {
   /** Records outcomes of many events in one statement (only still-pending events change). */
   async complete(updates: readonly InboxOutcomeUpdate[]): Promise<string[]> {
     if (updates.length === 0) return [];
-    const rows: { event_id: string }[] = await this.db.query(
+    const result: unknown = await this.db.query(
       `UPDATE event_inbox e
           SET outcome = u.outcome, reason = u.reason, refresh_keys = u.refresh_keys, processed_at = now(),
               claimed_by = NULL, claim_expires_at = NULL
@@ -146,7 +154,7 @@ export class EventInboxRepository {
         ),
       ],
     );
-    return rows.map((r) => r.event_id);
+    return returnedRows<{ event_id: string }>(result).map((r) => r.event_id);
   }
 
   async findById(eventId: string): Promise<InboxEntryView | null> {
@@ -188,20 +196,30 @@ export class EventInboxRepository {
 
   /** Deletes processed events received before the cutoff, at most `limit` per call. */
   async purge(olderThan: Date, limit = 10_000): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      `DELETE FROM event_inbox WHERE event_id IN (
+    const rows = returnedRows<unknown>(
+      await this.db.query(
+        `DELETE FROM event_inbox WHERE event_id IN (
          SELECT event_id FROM event_inbox WHERE outcome <> 'pending' AND received_at < $1 LIMIT $2)
        RETURNING event_id`,
-      [olderThan, limit],
+        [olderThan, limit],
+      ),
     );
     return rows.length;
   }
 }
 
-function dedupe(events: readonly InboxEvent[]): InboxEvent[] {
-  const byId = new Map<string, InboxEvent>();
-  for (const e of events) if (!byId.has(e.eventId)) byId.set(e.eventId, e);
-  return [...byId.values()];
+/**
+ * The first copy of each event and how many copies the call carried, in id order: replicas
+ * accepting overlapping batches lock the same rows in the same order and cannot deadlock.
+ */
+function dedupe(events: readonly InboxEvent[]): { event: InboxEvent; copies: number }[] {
+  const byId = new Map<string, { event: InboxEvent; copies: number }>();
+  for (const event of events) {
+    const seen = byId.get(event.eventId);
+    if (seen) seen.copies += 1;
+    else byId.set(event.eventId, { event, copies: 1 });
+  }
+  return [...byId.values()].sort((a, b) => (a.event.eventId < b.event.eventId ? -1 : 1));
 }
 
 const COLUMNS = `event_id, channel, source, detail_type, account, region, received_at, processed_at, outcome, reason,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RefreshOrigin, RefreshStatus } from '../entities';
 import type { Queryable } from './queryable';
-import { toDate, toDateOrNull } from './sql';
+import { returnedRows, toDate, toDateOrNull } from './sql';
 
 export interface RefreshEnqueue {
   type: string;
@@ -51,6 +51,10 @@ export interface ClaimOptions {
 }
 
 const ORIGIN_RANK: Record<RefreshOrigin, number> = { event: 0, manual: 1, 'on-demand': 2 };
+/** The same ranking in SQL: `originRank(col)` is 0..2, `ORIGIN_BY_RANK[rank + 1]` the origin. */
+const originRank = (column: string) =>
+  `CASE ${column} WHEN 'on-demand' THEN 2 WHEN 'manual' THEN 1 ELSE 0 END`;
+const ORIGIN_BY_RANK = `(ARRAY['event', 'manual', 'on-demand'])`;
 
 /**
  * Refresh requests: coalesced while pending, claimed in batches of one account/region/type with
@@ -96,7 +100,7 @@ export class RefreshRequestRepository {
    * rows other workers hold. Requests whose claim expired (a worker died) are claimed again.
    */
   async claimBatch(options: ClaimOptions): Promise<RefreshRequestView[]> {
-    const rows: RequestRow[] = await this.db.query(
+    const result: unknown = await this.db.query(
       `WITH head AS (
          SELECT account, region, type FROM refresh_request
           WHERE ((status = 'pending' AND not_before <= now()) OR (status = 'claimed' AND claim_expires_at <= now()))
@@ -118,7 +122,9 @@ export class RefreshRequestRepository {
        RETURNING r.*`,
       [options.worker, options.limit, options.claimTtlMs, options.types ?? null],
     );
-    return rows.map(toView).sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
+    return returnedRows<RequestRow>(result)
+      .map(toView)
+      .sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
   }
 
   /**
@@ -127,7 +133,7 @@ export class RefreshRequestRepository {
    */
   async complete(worker: string, ids: readonly string[], readStartedAt: Date): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows: { id: string }[] = await this.db.query(
+    const result: unknown = await this.db.query(
       `UPDATE refresh_request
           SET status = 'succeeded', processed_at = now(), processed_count = COALESCE(processed_count, 0) + 1,
               claim_expires_at = NULL, error = NULL
@@ -135,7 +141,7 @@ export class RefreshRequestRepository {
         RETURNING id`,
       [worker, ids, readStartedAt],
     );
-    return rows.map((r) => String(r.id));
+    return returnedRows<{ id: string }>(result).map((r) => String(r.id));
   }
 
   /**
@@ -148,17 +154,29 @@ export class RefreshRequestRepository {
     options: { maxAttempts: number; backoffMs: number },
   ): Promise<{ id: string; status: RefreshStatus }[]> {
     if (failures.length === 0) return [];
-    const rows: { id: string; status: RefreshStatus }[] = await this.db.query(
+    const result: unknown = await this.db.query(
       `WITH input AS (
          SELECT * FROM unnest($2::bigint[], $3::text[]) AS i(id, error)
        ), f AS (
+         -- Per key, over the requests that are retried (not given up): strongest origin, how many
+         -- requests they stand for, latest ask. The request they fold into answers for all of them.
          SELECT r.id, r.key, r.attempts, i.error,
                 row_number() OVER (PARTITION BY r.key ORDER BY r.id DESC) AS rn,
-                first_value(r.id) OVER (PARTITION BY r.key ORDER BY r.id DESC) AS newest_failed
+                first_value(r.id) OVER (PARTITION BY r.key ORDER BY r.id DESC) AS newest_failed,
+                max(${originRank('r.origin')}) FILTER (WHERE r.attempts < $4) OVER (PARTITION BY r.key) AS best_rank,
+                sum(r.request_count) FILTER (WHERE r.attempts < $4) OVER (PARTITION BY r.key) AS requests,
+                max(r.requested_at) FILTER (WHERE r.attempts < $4) OVER (PARTITION BY r.key) AS last_requested_at
            FROM refresh_request r JOIN input i ON i.id = r.id
           WHERE r.claimed_by = $1 AND r.status = 'claimed'
        ), newer AS (
          SELECT p.key, p.id FROM refresh_request p WHERE p.status = 'pending' AND p.key IN (SELECT key FROM f)
+       ), absorbed AS (
+         UPDATE refresh_request p
+            SET origin = ${ORIGIN_BY_RANK}[GREATEST(${originRank('p.origin')}, f.best_rank) + 1],
+                request_count = p.request_count + f.requests,
+                requested_at = GREATEST(p.requested_at, f.last_requested_at)
+           FROM f JOIN newer n ON n.key = f.key
+          WHERE p.id = n.id AND f.rn = 1 AND f.requests IS NOT NULL
        )
        UPDATE refresh_request r
           SET status = CASE WHEN f.attempts >= $4 THEN 'failed'
@@ -167,6 +185,12 @@ export class RefreshRequestRepository {
               merged_into = CASE WHEN f.attempts >= $4 THEN NULL
                                  WHEN n.id IS NOT NULL THEN n.id
                                  WHEN f.rn > 1 THEN f.newest_failed END,
+              origin = CASE WHEN f.attempts < $4 AND n.id IS NULL AND f.rn = 1
+                            THEN ${ORIGIN_BY_RANK}[f.best_rank + 1] ELSE r.origin END,
+              request_count = CASE WHEN f.attempts < $4 AND n.id IS NULL AND f.rn = 1
+                                   THEN f.requests ELSE r.request_count END,
+              requested_at = CASE WHEN f.attempts < $4 AND n.id IS NULL AND f.rn = 1
+                                  THEN f.last_requested_at ELSE r.requested_at END,
               error = left(f.error, 2000),
               not_before = now() + make_interval(secs => $5::double precision / 1000 * power(2, LEAST(f.attempts, 16) - 1)),
               claimed_by = NULL, claim_expires_at = NULL,
@@ -182,7 +206,10 @@ export class RefreshRequestRepository {
         options.backoffMs,
       ],
     );
-    return rows.map((r) => ({ id: String(r.id), status: r.status }));
+    return returnedRows<{ id: string; status: RefreshStatus }>(result).map((r) => ({
+      id: String(r.id),
+      status: r.status,
+    }));
   }
 
   /** A request by id; a merged request answers with the request it folded into. */
@@ -231,13 +258,15 @@ export class RefreshRequestRepository {
 
   /** Deletes finished requests older than the cutoff, at most `limit` per call. */
   async purgeFinished(olderThan: Date, limit = 10_000): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      `DELETE FROM refresh_request WHERE id IN (
+    const rows = returnedRows<unknown>(
+      await this.db.query(
+        `DELETE FROM refresh_request WHERE id IN (
          SELECT id FROM refresh_request
           WHERE status IN ('succeeded', 'failed', 'merged') AND COALESCE(processed_at, created_at) < $1
           LIMIT $2)
        RETURNING id`,
-      [olderThan, limit],
+        [olderThan, limit],
+      ),
     );
     return rows.length;
   }
@@ -278,7 +307,8 @@ function mergeByKey(requests: readonly RefreshEnqueue[]) {
     if (ORIGIN_RANK[r.origin] > ORIGIN_RANK[existing.origin]) existing.origin = r.origin;
     if (r.target) existing.target = r.target;
   }
-  return [...byKey.values()];
+  // In key order: concurrent enqueues of overlapping keys lock them in the same order (no deadlock).
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
 interface RequestRow {

@@ -15,6 +15,17 @@ export function decodeCursor(cursor: string | undefined): string | null {
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
+/**
+ * The rows a statement RETURNING something gave back. TypeORM's `query()` answers UPDATE and DELETE
+ * on PostgreSQL with `[rows, rowCount]` and every other statement with the rows alone; a result
+ * row is never an array, so the two shapes cannot be confused.
+ */
+export function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
+  return result as T[];
+}
+
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
