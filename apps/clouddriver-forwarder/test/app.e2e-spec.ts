@@ -30,6 +30,9 @@ describe('clouddriver-forwarder (booted against PostgreSQL)', () => {
     expect(probe.ready.body.details?.database.status).toBe('up');
     expect(probe.metrics.status).toBe(200);
     expect(probe.metrics.text).toContain('process_resident_memory_bytes');
+    expect(probe.metrics.text).toMatch(
+      /event_cache_http_request_duration_seconds_count{method="GET",route="\/health\/live",status="200"} 1/,
+    );
     expect(probe.openApi.paths).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
   });
 

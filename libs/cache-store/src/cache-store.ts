@@ -46,13 +46,22 @@ export class CacheStore extends StoreRepositories {
 
   /** A dedicated client for LISTEN (wake-ups on new inbox events / refresh requests). */
   async listen(channels: string[], onNotify: (channel: string) => void): Promise<() => Promise<void>> {
+    const statements = channels.map((channel) => `LISTEN ${quoteIdent(channel)}`); // validate before connecting
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as {
       on(event: 'notification', cb: (msg: { channel: string }) => void): void;
       removeAllListeners(event: string): void;
     };
     client.on('notification', (msg) => onNotify(msg.channel));
-    for (const channel of channels) await runner.query(`LISTEN ${quoteIdent(channel)}`);
+    try {
+      for (const statement of statements) await runner.query(statement);
+    } catch (err) {
+      // Never hand a pooled connection back still listening, nor keep it checked out.
+      client.removeAllListeners('notification');
+      await runner.query('UNLISTEN *').catch(() => undefined);
+      await runner.release();
+      throw err;
+    }
     return async () => {
       client.removeAllListeners('notification');
       try {
@@ -73,7 +82,7 @@ function quoteIdent(name: string): string {
 export async function openCacheStore(
   url: string,
   options: { poolSize?: number; applicationName?: string } = {},
-): Promise<{ dataSource: DataSource; store: CacheStore; close(): Promise<void> }> {
+): Promise<{ dataSource: DataSource; store: CacheStore; close: () => Promise<void> }> {
   const dataSource = await createDataSource({ url, ...options }).initialize();
   return { dataSource, store: new CacheStore(dataSource), close: () => dataSource.destroy() };
 }

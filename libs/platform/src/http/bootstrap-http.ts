@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/config.schema';
 import { CodedErrorFilter, type StatusForCode } from '../errors/coded-error.filter';
 import { createLogger, PinoLoggerService } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { requestLogging } from './request-logging';
 
 export interface HttpServiceOptions {
@@ -31,7 +32,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<INe
     bodyParser: false,
     abortOnError: false,
   });
-  app.use(requestLogging(pinoLogger));
+  app.use(requestLogging(pinoLogger, app.get(MetricsService)));
   app.useBodyParser('json', { limit: options.jsonLimit ?? '256kb' });
   app.useGlobalFilters(new CodedErrorFilter(options.statusFor, logger));
   app.enableShutdownHooks();
