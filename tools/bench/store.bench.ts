@@ -56,7 +56,6 @@ async function main(): Promise<void> {
     const check = (name: string, expected: number, actual: number) => {
       if (expected !== actual) throw new Error(`${name}: expected ${expected} rows written, got ${actual}`);
     };
-      console.log('upsert', (globalThis as any).upsertMs, 'rel', (globalThis as any).relMs);
     check('first write', ROWS, first.result.written.length);
     check('unchanged rewrite', 0, unchanged.result.written.length);
     check('10% changed', ROWS / 10, tenPercent.result.written.length);
