@@ -37,6 +37,8 @@ module.exports = {
   reporters: ['default', '<rootDir>/tools/jest/summary-reporter.cjs'],
   // Two cores: one worker per core; integration files each get their own database.
   maxWorkers: process.env.CI ? 2 : '50%',
+  // A global option (ignored inside projects): integration tests start services and race replicas.
+  testTimeout: 60_000,
   projects: [
     {
       ...common,
@@ -49,7 +51,6 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.{int,e2e}-spec.ts'],
       globalSetup: '<rootDir>/tools/jest/global-setup.ts',
       globalTeardown: '<rootDir>/tools/jest/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -57,7 +57,10 @@ const REPOSITORIES = [
 @Module({})
 export class CacheStoreModule {
   /** The store of one service, from its validated configuration. */
-  static forService(config: { service: string; database: { url: string; poolSize: number; statementTimeoutMs: number } }): DynamicModule {
+  static forService(config: {
+    service: string;
+    database: { url: string; poolSize: number; statementTimeoutMs: number };
+  }): DynamicModule {
     return CacheStoreModule.forRoot({
       url: config.database.url,
       poolSize: config.database.poolSize,

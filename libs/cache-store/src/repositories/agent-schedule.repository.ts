@@ -75,7 +75,12 @@ export class AgentScheduleRepository {
   constructor(@Inject(DataSource) private readonly db: Queryable) {}
 
   /** Adds new agents and refreshes the description of known ones, keeping their schedule state. */
-  async register(agents: AgentRegistration[]): Promise<void> {
+  async register(registrations: AgentRegistration[]): Promise<void> {
+    // One row per agent id (the last registration wins), in id order so concurrent registering
+    // replicas lock rows in the same order.
+    const agents = [...new Map(registrations.map((a) => [a.agentId, a])).values()].sort((a, b) =>
+      a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0,
+    );
     if (agents.length === 0) return;
     await this.db.query(
       `INSERT INTO agent_schedule AS s
@@ -119,6 +124,9 @@ export class AgentScheduleRepository {
 
   /** Sets an admin override on every matched agent; returns their ids. */
   async setOverride(match: AgentMatch, override: IntervalOverride): Promise<string[]> {
+    if ((override.intervalMs === undefined) === (override.factor === undefined)) {
+      throw new RangeError('an interval override needs exactly one of intervalMs or factor');
+    }
     const { where, params } = matchSql(match);
     const n = params.length;
     return this.ids(

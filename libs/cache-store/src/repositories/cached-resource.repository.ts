@@ -221,8 +221,9 @@ export class CachedResourceRepository {
               CASE WHEN c.key IS NULL THEN 'new' WHEN c.fetched_at > $3 THEN 'stale' ELSE 'changed' END AS state
          FROM unnest($1::text[], $2::text[]) AS t(key, hash)
          LEFT JOIN cached_resource c ON c.key = t.key
-        WHERE c.key IS NULL OR c.body_hash <> t.hash OR c.fetched_at > $3`,
-      [batch.map((p) => p.key), batch.map((p) => p.hash), fetchedAt],
+        WHERE c.key IS NULL OR c.body_hash <> t.hash OR c.fetched_at > $3
+           OR ($4::text IS NOT NULL AND c.agent IS DISTINCT FROM $4)`,
+      [batch.map((p) => p.key), batch.map((p) => p.hash), fetchedAt, options.agent ?? null],
     );
     const stale = classified.filter((c) => c.state === 'stale').length;
     const toWrite = new Set(classified.filter((c) => c.state !== 'stale').map((c) => c.key));
@@ -253,8 +254,10 @@ export class CachedResourceRepository {
             SET type = excluded.type, account = excluded.account, region = excluded.region,
                 application = excluded.application, agent = COALESCE(excluded.agent, c.agent),
                 attributes = excluded.attributes, body_hash = excluded.body_hash,
-                fetched_at = excluded.fetched_at, changed_at = excluded.changed_at
-          WHERE c.fetched_at <= excluded.fetched_at AND c.body_hash <> excluded.body_hash
+                fetched_at = excluded.fetched_at,
+                changed_at = CASE WHEN c.body_hash = excluded.body_hash THEN c.changed_at ELSE excluded.changed_at END
+          WHERE c.fetched_at <= excluded.fetched_at
+            AND (c.body_hash <> excluded.body_hash OR c.agent IS DISTINCT FROM COALESCE(excluded.agent, c.agent))
          RETURNING c.key`,
         [`[${changed.map(rowJson).join(',')}]`, options.agent ?? null, fetchedAt],
       );
@@ -359,7 +362,11 @@ function lastPerKey(records: readonly ResourceRecord[]): ResourceRecord[] {
   return [...byKey.values()];
 }
 
-async function forEachConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+async function forEachConcurrently<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await work(items[next++]);
@@ -375,7 +382,9 @@ async function forEachConcurrently<T>(items: T[], concurrency: number, work: (it
 function prepare(records: readonly ResourceRecord[]): Prepared[] {
   return records.map((record) => {
     const attributes = JSON.stringify(record.attributes);
-    const body = record.relationships ? `${attributes}\n${relationshipsText(record.relationships)}` : attributes;
+    const body = record.relationships
+      ? `${attributes}\n${relationshipsText(record.relationships)}`
+      : attributes;
     return { key: record.key, attributes, hash: hash('sha1', body, 'base64'), record };
   });
 }

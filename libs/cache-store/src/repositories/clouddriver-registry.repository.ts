@@ -26,7 +26,11 @@ export class ClouddriverRegistryRepository {
   async syncInstances(instances: readonly ClouddriverInstanceView[]): Promise<void> {
     await this.db.query(
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) AS i(id, base_url, ready, last_updated)
+         -- A pod reported twice (Endpoints and EndpointSlices) counts once: its last report wins.
+         SELECT DISTINCT ON (id) id, base_url, ready, last_updated
+           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::timestamptz[]) WITH ORDINALITY
+             AS i(id, base_url, ready, last_updated, n)
+          ORDER BY id, n DESC
        ), gone AS (
          DELETE FROM clouddriver_instance c WHERE NOT EXISTS (SELECT 1 FROM input i WHERE i.id = c.id)
        )

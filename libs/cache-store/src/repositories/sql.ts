@@ -21,7 +21,12 @@ export function decodeCursor(cursor: string | undefined): string | null {
  * row is never an array, so the two shapes cannot be confused.
  */
 export function returnedRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  )
     return result[0] as T[];
   return result as T[];
 }

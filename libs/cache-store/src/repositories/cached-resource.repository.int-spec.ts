@@ -1,0 +1,502 @@
+import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
+import { openCacheStore } from '../cache-store';
+import type { CachedResourceRepository, ResourceRecord } from './cached-resource.repository';
+
+const ACCOUNT = 'prod';
+const REGION = 'us-east-1';
+const AGENT = 'prod/us-east-1/InstanceCachingAgent';
+const WEST_AGENT = 'prod/us-west-2/InstanceCachingAgent';
+const T0 = new Date('2025-11-20T10:00:00.000Z');
+/** T0 plus `s` seconds: the time an AWS read started. */
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
+
+const instanceKey = (id: string, account = ACCOUNT, region = REGION) =>
+  `aws:instances:${account}:${region}:${id}`;
+const serverGroupKey = (asg: string, account = ACCOUNT, region = REGION) =>
+  `aws:serverGroups:${asg.replace(/-v\d{3}$/, '')}:${account}:${region}:${asg}`;
+
+function instance(
+  id: string,
+  state = 'running',
+  scope: { account?: string; region?: string; application?: string } = {},
+): ResourceRecord {
+  const account = scope.account ?? ACCOUNT;
+  const region = scope.region ?? REGION;
+  return {
+    key: instanceKey(id, account, region),
+    type: 'instances',
+    account,
+    region,
+    application: scope.application ?? null,
+    attributes: {
+      instanceId: id,
+      instanceType: 'm5.large',
+      state: { code: state === 'running' ? 16 : 80, name: state },
+      privateIpAddress: '10.0.12.34',
+      placement: { availabilityZone: `${region}a` },
+    },
+  };
+}
+
+function serverGroup(
+  asg: string,
+  instanceIds: string[],
+  extra: Record<string, unknown> = {},
+): ResourceRecord {
+  return {
+    key: serverGroupKey(asg),
+    type: 'serverGroups',
+    account: ACCOUNT,
+    region: REGION,
+    application: asg.split('-')[0],
+    attributes: { autoScalingGroupName: asg, desiredCapacity: instanceIds.length, ...extra },
+    relationships: {
+      instances: instanceIds.map((id) => instanceKey(id)),
+      loadBalancers: [`aws:loadBalancers:${ACCOUNT}:${REGION}:${asg.split('-')[0]}-frontend`],
+    },
+  };
+}
+
+describe('CachedResourceRepository', () => {
+  let db: TestDatabase;
+  let resources: CachedResourceRepository;
+  let closeAll: () => Promise<void>;
+  let second: CachedResourceRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const a = await openCacheStore(db.url, { poolSize: 4 });
+    const b = await openCacheStore(db.url, { poolSize: 4 });
+    resources = a.store.resources;
+    second = b.store.resources;
+    closeAll = async () => {
+      await a.close();
+      await b.close();
+    };
+  });
+  afterAll(async () => {
+    await closeAll();
+    await db.drop();
+  });
+  beforeEach(async () => {
+    await db.sql('TRUNCATE cached_resource, cached_relationship');
+  });
+
+  const rowOf = async (key: string) =>
+    (
+      await db.sql<{ xmin: string; fetched_at: Date; changed_at: Date; agent: string | null }>(
+        'SELECT xmin::text AS xmin, fetched_at, changed_at, agent FROM cached_resource WHERE key = $1',
+        [key],
+      )
+    )[0];
+
+  describe('write', () => {
+    it('upserts a batch and reads it back with its scope, agent and times', async () => {
+      const records = [
+        instance('i-0abc0001'),
+        instance('i-0abc0002'),
+        serverGroup('app-main-v001', ['i-0abc0001']),
+      ];
+      const result = await resources.write(records, { fetchedAt: at(0), agent: AGENT });
+
+      expect(result).toEqual({ written: expect.any(Array), unchanged: 0, stale: 0 });
+      expect([...result.written].sort()).toEqual(records.map((r) => r.key).sort());
+      const stored = await resources.findByKey(instanceKey('i-0abc0001'));
+      expect(stored).toMatchObject({
+        key: instanceKey('i-0abc0001'),
+        type: 'instances',
+        account: ACCOUNT,
+        region: REGION,
+        application: null,
+        agent: AGENT,
+        attributes: records[0].attributes,
+        fetchedAt: at(0),
+        changedAt: at(0),
+      });
+      expect((await resources.findByKey(serverGroupKey('app-main-v001')))?.application).toBe('app');
+    });
+
+    it('skips unchanged bodies without rewriting the row, and writes only the changed ones', async () => {
+      const records = [instance('i-0abc0001'), instance('i-0abc0002'), instance('i-0abc0003')];
+      await resources.write(records, { fetchedAt: at(0), agent: AGENT });
+      const before = await rowOf(instanceKey('i-0abc0001'));
+
+      const rewrite = await resources.write(records, { fetchedAt: at(30), agent: AGENT });
+      expect(rewrite).toEqual({ written: [], unchanged: 3, stale: 0 });
+      const after = await rowOf(instanceKey('i-0abc0001'));
+      expect(after.xmin).toBe(before.xmin); // the tuple was not touched at all
+      expect(after.changed_at).toEqual(at(0));
+      expect(after.fetched_at).toEqual(at(0));
+
+      const mixed = await resources.write([records[0], instance('i-0abc0002', 'stopped'), records[2]], {
+        fetchedAt: at(60),
+        agent: AGENT,
+      });
+      expect(mixed).toEqual({ written: [instanceKey('i-0abc0002')], unchanged: 2, stale: 0 });
+      const changed = await resources.findByKey(instanceKey('i-0abc0002'));
+      expect(changed?.attributes).toMatchObject({ state: { name: 'stopped' } });
+      expect(changed?.changedAt).toEqual(at(60));
+      expect((await rowOf(instanceKey('i-0abc0003'))).changed_at).toEqual(at(0));
+    });
+
+    it('never lets a read that started earlier replace a row from a later read', async () => {
+      await resources.write([instance('i-0abc0001', 'stopped')], { fetchedAt: at(60) });
+
+      const slowScan = await resources.write([instance('i-0abc0001', 'running'), instance('i-0abc0002')], {
+        fetchedAt: at(10),
+        agent: AGENT,
+      });
+
+      expect(slowScan).toEqual({ written: [instanceKey('i-0abc0002')], unchanged: 0, stale: 1 });
+      const stored = await resources.findByKey(instanceKey('i-0abc0001'));
+      expect(stored?.attributes).toMatchObject({ state: { name: 'stopped' } });
+      expect(stored?.fetchedAt).toEqual(at(60));
+      expect(stored?.changedAt).toEqual(at(60));
+      // An older read of the very same body is stale too, and does not move fetched_at back.
+      const same = await resources.write([instance('i-0abc0001', 'stopped')], {
+        fetchedAt: at(5),
+        touchUnchanged: true,
+      });
+      expect(same.stale).toBe(1);
+      expect((await resources.findByKey(instanceKey('i-0abc0001')))?.fetchedAt).toEqual(at(60));
+    });
+
+    it('touchUnchanged moves fetchedAt forward on unchanged rows so an older read cannot replace them', async () => {
+      await resources.write([instance('i-0abc0001')], { fetchedAt: at(0), agent: AGENT });
+
+      const confirm = await resources.write([instance('i-0abc0001')], {
+        fetchedAt: at(90),
+        touchUnchanged: true,
+      });
+      expect(confirm).toEqual({ written: [], unchanged: 1, stale: 0 });
+      const stored = await resources.findByKey(instanceKey('i-0abc0001'));
+      expect(stored?.fetchedAt).toEqual(at(90));
+      expect(stored?.changedAt).toEqual(at(0));
+      expect(stored?.agent).toBe(AGENT);
+
+      const older = await resources.write([instance('i-0abc0001', 'stopping')], { fetchedAt: at(45) });
+      expect(older.stale).toBe(1);
+      expect((await resources.findByKey(instanceKey('i-0abc0001')))?.attributes).toMatchObject({
+        state: { name: 'running' },
+      });
+    });
+
+    it('keeps the last record when a key appears twice in one call', async () => {
+      const result = await resources.write(
+        [instance('i-0abc0001', 'pending'), instance('i-0abc0002'), instance('i-0abc0001', 'running')],
+        { fetchedAt: at(0) },
+      );
+      expect([...result.written].sort()).toEqual([instanceKey('i-0abc0001'), instanceKey('i-0abc0002')]);
+      expect((await resources.findByKey(instanceKey('i-0abc0001')))?.attributes).toMatchObject({
+        state: { name: 'running' },
+      });
+    });
+
+    it('writes nothing for an empty batch', async () => {
+      expect(await resources.write([], { fetchedAt: at(0) })).toEqual({
+        written: [],
+        unchanged: 0,
+        stale: 0,
+      });
+    });
+  });
+
+  describe('writeAgentResult (authoritative eviction)', () => {
+    const ids = ['i-0abc0001', 'i-0abc0002', 'i-0abc0003'];
+    const firstRun = () =>
+      resources.writeAgentResult({
+        agent: AGENT,
+        authoritativeTypes: ['instances'],
+        resources: ids.map((id) => instance(id)),
+        fetchedAt: at(0),
+        complete: true,
+      });
+
+    beforeEach(async () => {
+      await firstRun();
+      // Another agent's instances, and another type written by the same agent.
+      await resources.write([instance('i-0west0001', 'running', { region: 'us-west-2' })], {
+        fetchedAt: at(0),
+        agent: WEST_AGENT,
+      });
+      await resources.write(
+        [
+          {
+            key: `aws:images:${ACCOUNT}:${REGION}:ami-0f00d`,
+            type: 'images',
+            attributes: { imageId: 'ami-0f00d' },
+          },
+        ],
+        { fetchedAt: at(0), agent: AGENT },
+      );
+    });
+
+    it("after a complete run evicts the agent's missing keys of its types, except rows a fresher read wrote", async () => {
+      // i-0abc0003 was re-read by a targeted refresh after the run started.
+      await resources.write([instance('i-0abc0003', 'stopped')], { fetchedAt: at(70) });
+
+      const run = await resources.writeAgentResult({
+        agent: AGENT,
+        authoritativeTypes: ['instances'],
+        resources: [instance('i-0abc0001'), instance('i-0abc0004')],
+        fetchedAt: at(60),
+        complete: true,
+      });
+
+      expect(run.evicted).toEqual([instanceKey('i-0abc0002')]);
+      expect(run.written).toEqual([instanceKey('i-0abc0004')]);
+      expect(run.unchanged).toBe(1);
+      const left = (
+        await db.sql<{ key: string }>('SELECT key FROM cached_resource ORDER BY key COLLATE "C"')
+      ).map((r) => r.key);
+      expect(left).toEqual(
+        [
+          `aws:images:${ACCOUNT}:${REGION}:ami-0f00d`,
+          instanceKey('i-0abc0001'),
+          instanceKey('i-0abc0003'),
+          instanceKey('i-0abc0004'),
+          instanceKey('i-0west0001', ACCOUNT, 'us-west-2'),
+        ].sort(),
+      );
+    });
+
+    it('evicts nothing after an incomplete run (but still writes what it read)', async () => {
+      const run = await resources.writeAgentResult({
+        agent: AGENT,
+        authoritativeTypes: ['instances'],
+        resources: [instance('i-0abc0001', 'stopped')],
+        fetchedAt: at(60),
+        complete: false,
+      });
+      expect(run.evicted).toEqual([]);
+      expect(run.written).toEqual([instanceKey('i-0abc0001')]);
+      expect(await resources.findByKeys(ids.map((id) => instanceKey(id)))).toHaveLength(3);
+    });
+
+    it('evicts nothing after an empty complete run unless evictWhenEmpty is set', async () => {
+      const empty = { agent: AGENT, authoritativeTypes: ['instances'], resources: [], complete: true };
+      expect((await resources.writeAgentResult({ ...empty, fetchedAt: at(60) })).evicted).toEqual([]);
+      expect(await resources.findByKeys(ids.map((id) => instanceKey(id)))).toHaveLength(3);
+
+      const run = await resources.writeAgentResult({ ...empty, fetchedAt: at(61), evictWhenEmpty: true });
+      expect([...run.evicted].sort()).toEqual(ids.map((id) => instanceKey(id)));
+      expect(await resources.findByKey(instanceKey('i-0west0001', ACCOUNT, 'us-west-2'))).not.toBeNull();
+      expect(await resources.findByKey(`aws:images:${ACCOUNT}:${REGION}:ami-0f00d`)).not.toBeNull();
+    });
+  });
+
+  describe('ownership moves', () => {
+    it('hands an unchanged row to the agent that now reads it, so that agent can evict it later', async () => {
+      await resources.write([instance('i-0abc0001')], { fetchedAt: at(0), agent: AGENT });
+      const before = await rowOf(instanceKey('i-0abc0001'));
+
+      const moved = await resources.write([instance('i-0abc0001')], { fetchedAt: at(30), agent: WEST_AGENT });
+      expect(moved.written).toEqual([instanceKey('i-0abc0001')]);
+      const after = await rowOf(instanceKey('i-0abc0001'));
+      expect(after.agent).toBe(WEST_AGENT);
+      expect(after.changed_at).toEqual(before.changed_at);
+
+      const run = await resources.writeAgentResult({
+        agent: WEST_AGENT,
+        authoritativeTypes: ['instances'],
+        resources: [instance('i-0west0001', 'running', { region: 'us-west-2' })],
+        fetchedAt: at(60),
+        complete: true,
+      });
+      expect(run.evicted).toEqual([instanceKey('i-0abc0001')]);
+    });
+  });
+
+  describe('evict', () => {
+    it('evicts keys as of a read, keeping rows a later read wrote', async () => {
+      await resources.write([instance('i-0abc0001')], { fetchedAt: at(0) });
+      await resources.write([instance('i-0abc0002')], { fetchedAt: at(90) });
+
+      const evicted = await resources.evict(
+        [instanceKey('i-0abc0001'), instanceKey('i-0abc0002'), instanceKey('i-0gone0000')],
+        at(60),
+      );
+
+      expect(evicted).toEqual([instanceKey('i-0abc0001')]);
+      expect(await resources.findByKey(instanceKey('i-0abc0001'))).toBeNull();
+      expect(await resources.findByKey(instanceKey('i-0abc0002'))).not.toBeNull();
+      expect(await resources.evict([], at(60))).toEqual([]);
+    });
+  });
+
+  describe('reads', () => {
+    beforeEach(async () => {
+      await resources.write(
+        [
+          instance('i-0abc0001', 'running', { application: 'app' }),
+          instance('i-0abc0002', 'running', { application: 'billing' }),
+          instance('i-0west0001', 'running', { region: 'us-west-2', application: 'app' }),
+          instance('i-0stg00001', 'running', { account: 'staging', application: 'app' }),
+          serverGroup('app-main-v001', ['i-0abc0001']),
+          {
+            key: `aws:loadBalancers:${ACCOUNT}:${REGION}:app_main`,
+            type: 'loadBalancers',
+            account: ACCOUNT,
+            region: REGION,
+            attributes: { name: 'app_main' },
+          },
+          {
+            key: `aws:loadBalancers:${ACCOUNT}:${REGION}:appxmain`,
+            type: 'loadBalancers',
+            account: ACCOUNT,
+            region: REGION,
+            attributes: { name: 'appxmain' },
+          },
+        ],
+        { fetchedAt: at(0) },
+      );
+    });
+
+    it('finds by key and by keys (in key order, missing keys left out)', async () => {
+      expect(await resources.findByKey(instanceKey('i-0nothere0'))).toBeNull();
+      const found = await resources.findByKeys([
+        instanceKey('i-0abc0002'),
+        instanceKey('i-0nothere0'),
+        instanceKey('i-0abc0001'),
+      ]);
+      expect(found.map((r) => r.key)).toEqual([instanceKey('i-0abc0001'), instanceKey('i-0abc0002')]);
+      expect(await resources.findByKeys([])).toEqual([]);
+    });
+
+    it('lists one type filtered by account, region and application', async () => {
+      const keys = async (q: Parameters<CachedResourceRepository['list']>[0]) =>
+        (await resources.list(q)).items.map((r) => r.key);
+
+      expect(await keys({ type: 'instances' })).toHaveLength(4);
+      expect(await keys({ type: 'instances', account: 'staging' })).toEqual([
+        instanceKey('i-0stg00001', 'staging'),
+      ]);
+      expect(await keys({ type: 'instances', account: ACCOUNT, region: 'us-west-2' })).toEqual([
+        instanceKey('i-0west0001', ACCOUNT, 'us-west-2'),
+      ]);
+      expect(await keys({ type: 'instances', application: 'app' })).toEqual([
+        instanceKey('i-0abc0001'),
+        instanceKey('i-0west0001', ACCOUNT, 'us-west-2'),
+        instanceKey('i-0stg00001', 'staging'),
+      ]);
+      expect(await keys({ type: 'serverGroups', application: 'app' })).toEqual([
+        serverGroupKey('app-main-v001'),
+      ]);
+      expect(await keys({ type: 'instances', application: 'nope' })).toEqual([]);
+    });
+
+    it('matches key globs with *, taking % and _ literally', async () => {
+      const keys = async (keyGlob: string, type = 'instances') =>
+        (await resources.list({ type, keyGlob })).items.map((r) => r.key);
+
+      expect(await keys(`aws:instances:${ACCOUNT}:${REGION}:*`)).toEqual([
+        instanceKey('i-0abc0001'),
+        instanceKey('i-0abc0002'),
+      ]);
+      expect(await keys('aws:instances:*:i-0*0001')).toHaveLength(3);
+      expect(await keys(`aws:loadBalancers:${ACCOUNT}:${REGION}:app_main`, 'loadBalancers')).toEqual([
+        `aws:loadBalancers:${ACCOUNT}:${REGION}:app_main`,
+      ]);
+      expect(await keys(`aws:loadBalancers:${ACCOUNT}:${REGION}:%`, 'loadBalancers')).toEqual([]);
+      expect(await keys(`aws:loadBalancers:${ACCOUNT}:${REGION}:*`, 'loadBalancers')).toHaveLength(2);
+    });
+
+    it('pages through a listing with a cursor, without duplicates or gaps', async () => {
+      const many = Array.from({ length: 23 }, (_, i) => instance(`i-0page${String(i).padStart(4, '0')}`));
+      await resources.write(many, { fetchedAt: at(0) });
+      const query = { type: 'instances', keyGlob: 'aws:instances:prod:us-east-1:i-0page*', limit: 5 };
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await resources.list({ ...query, cursor });
+        pages += 1;
+        expect(page.items.length).toBeLessThanOrEqual(5);
+        seen.push(...page.items.map((r) => r.key));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+
+      expect(pages).toBe(5);
+      expect(seen).toEqual(many.map((r) => r.key).sort());
+      // An exactly full last page says there is nothing more.
+      const exact = await resources.list({ ...query, limit: 23 });
+      expect(exact.items).toHaveLength(23);
+      expect(exact.nextCursor).toBeNull();
+    });
+  });
+
+  describe('relationships', () => {
+    it('are readable both ways, replaced when the body changes and removed with the source', async () => {
+      const sg = serverGroupKey('app-main-v001');
+      const lb = `aws:loadBalancers:${ACCOUNT}:${REGION}:app-frontend`;
+      await resources.write(
+        [
+          instance('i-0abc0001'),
+          instance('i-0abc0002'),
+          serverGroup('app-main-v001', ['i-0abc0002', 'i-0abc0001']),
+        ],
+        { fetchedAt: at(0) },
+      );
+
+      expect((await resources.findByKey(sg))?.relationships).toEqual({
+        instances: [instanceKey('i-0abc0001'), instanceKey('i-0abc0002')],
+        loadBalancers: [lb],
+      });
+      expect((await resources.findByKey(instanceKey('i-0abc0001')))?.relationships).toEqual({
+        serverGroups: [sg],
+      });
+      const listed = await resources.list({ type: 'instances' });
+      expect(listed.items.map((r) => r.relationships)).toEqual([
+        { serverGroups: [sg] },
+        { serverGroups: [sg] },
+      ]);
+
+      // Scale-in: i-0abc0001 leaves, i-0abc0003 joins.
+      await resources.write(
+        [instance('i-0abc0003'), serverGroup('app-main-v001', ['i-0abc0002', 'i-0abc0003'])],
+        {
+          fetchedAt: at(60),
+        },
+      );
+      const rel = await resources.relationshipsOf([instanceKey('i-0abc0001'), instanceKey('i-0abc0003'), sg]);
+      expect(rel.get(instanceKey('i-0abc0001'))).toEqual({});
+      expect(rel.get(instanceKey('i-0abc0003'))).toEqual({ serverGroups: [sg] });
+      expect(rel.get(sg)?.instances).toEqual([instanceKey('i-0abc0002'), instanceKey('i-0abc0003')]);
+
+      // A stale read of the server group changes nothing, relationships included.
+      await resources.write([serverGroup('app-main-v001', ['i-0abc0001'])], { fetchedAt: at(30) });
+      expect((await resources.findByKey(sg))?.relationships.instances).toEqual([
+        instanceKey('i-0abc0002'),
+        instanceKey('i-0abc0003'),
+      ]);
+
+      expect(await resources.evict([sg], at(120))).toEqual([sg]);
+      expect((await resources.findByKey(instanceKey('i-0abc0002')))?.relationships).toEqual({});
+      expect(await db.sql('SELECT * FROM cached_relationship')).toEqual([]);
+    });
+  });
+
+  describe('concurrent writers (two replicas)', () => {
+    it('end with the freshest read for every key, whatever order they write in, without deadlocking', async () => {
+      const ids = Array.from({ length: 300 }, (_, i) => `i-0race${String(i).padStart(5, '0')}`);
+      for (let round = 0; round < 4; round += 1) {
+        const base = round * 100;
+        // A slow full scan (older read, ascending order) and a burst of targeted refreshes (newer
+        // read, descending order) write the same keys at the same time.
+        const scan = ids.map((id) => instance(id, `scan-${round}`));
+        const refresh = [...ids].reverse().map((id) => instance(id, `refresh-${round}`));
+        const [a, b] = await Promise.all([
+          resources.write(scan, { fetchedAt: at(base + 1), agent: AGENT }),
+          second.write(refresh, { fetchedAt: at(base + 2) }),
+        ]);
+        expect(a.written.length + a.stale + a.unchanged).toBe(ids.length);
+        expect(b.written).toHaveLength(ids.length);
+        const states = await db.sql<{ state: string; n: string }>(
+          `SELECT attributes->'state'->>'name' AS state, count(*) AS n FROM cached_resource GROUP BY 1`,
+        );
+        expect(states).toEqual([{ state: `refresh-${round}`, n: String(ids.length) }]);
+      }
+    });
+  });
+});
