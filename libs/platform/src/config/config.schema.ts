@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminSchema, clouddriverSchema, eventsSchema, snsSchema, sqsSchema } from './sections.config';
 
 /** The services that read this configuration; each has its own default port. */
 export const SERVICE_PORTS = {
@@ -75,6 +76,11 @@ export const configSchema = z.strictObject({
     reconcileIntervalSeconds: 600,
     environmentMultipliers: {},
   }),
+  sqs: sqsSchema.default(sqsSchema.parse({})),
+  sns: snsSchema.default(snsSchema.parse({})),
+  events: eventsSchema.default(eventsSchema.parse({})),
+  admin: adminSchema.default({}),
+  clouddriver: clouddriverSchema.default(clouddriverSchema.parse({})),
   retention: z
     .strictObject({
       /** How long processed inbox events are kept for the audit trail. */

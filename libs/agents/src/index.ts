@@ -1,0 +1,4 @@
+export * from './cache-record';
+export * from './caching-agent';
+export * from './targeted-refresher';
+export * from './ports';

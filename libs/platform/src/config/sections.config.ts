@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Configuration sections of the individual services. Each service's issue owns its section(s);
+ * `config.schema.ts` composes them. Every field has a default so an empty file is valid.
+ */
+
+const seconds = (max: number) => z.number().int().min(0).max(max);
+
+/** event-scheduler: the SQS queue EventBridge delivers to. */
+export const sqsSchema = z.strictObject({
+  /** Queue URL; without it the SQS consumer does not start. */
+  queueUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'an http(s) queue URL')
+    .optional(),
+  /** Region of the queue; defaults to the one in the queue URL. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+    .optional(),
+  /** Custom endpoint (LocalStack or another SQS-compatible service). */
+  endpoint: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'an http(s) URL')
+    .optional(),
+  waitTimeSeconds: seconds(20).default(20),
+  maxMessages: z.number().int().min(1).max(10).default(10),
+  /** Receive loops running in parallel. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  visibilityTimeoutSeconds: seconds(43_200).default(60),
+});
+
+/** gate-endpoint: the SNS HTTPS subscription. */
+export const snsSchema = z.strictObject({
+  /** Topics whose messages are accepted (TopicArn allowlist). */
+  topicArns: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'an SNS topic ARN'))
+    .max(1_000)
+    .default([]),
+  /** Tests and local runs only: certificate URL -> PEM file path, used instead of fetching. */
+  trustedCertificates: z.record(z.string().url(), z.string().min(1)).default({}),
+  /** Reject messages older than this (0 = off). */
+  maxMessageAgeSeconds: seconds(86_400 * 30).default(0),
+});
+
+/** gate-endpoint: the EventBridge API destination and the heartbeat rule. */
+export const eventsSchema = z.strictObject({
+  apiKeyHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .default('x-api-key'),
+  /** Shared secret the API destination's connection sends; without it POST /events is refused. */
+  apiKey: z.string().min(16, 'at least 16 characters').optional(),
+  heartbeat: z
+    .strictObject({
+      periodSeconds: seconds(86_400).default(60),
+      toleratedMisses: z.number().int().min(1).max(100).default(2),
+      /** Only Scheduled Events of these EventBridge rule names count as heartbeats (empty = any). */
+      ruleNames: z.array(z.string().min(1)).max(100).default([]),
+    })
+    .default({ periodSeconds: 60, toleratedMisses: 2, ruleNames: [] }),
+});
+
+/** gate-endpoint: the admin API. */
+export const adminSchema = z.strictObject({
+  /** Bearer token of the admin API; without it admin routes answer 401. */
+  token: z.string().min(16, 'at least 16 characters').optional(),
+});
+
+/** event-scheduler -> clouddriver-forwarder: optional propagation into stock Clouddriver. */
+export const clouddriverSchema = z.strictObject({
+  propagateRefreshes: z.boolean().default(false),
+  /** Base URL of the clouddriver-forwarder. */
+  forwarderUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'an http(s) URL')
+    .default('http://localhost:8093'),
+});
