@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { agentsSchema } from './agents.config';
+import { awsSchema } from './aws.config';
+import { forwarderSchema } from './forwarder.config';
 import { adminSchema, clouddriverSchema, eventsSchema, snsSchema, sqsSchema } from './sections.config';
 
 /** The services that read this configuration; each has its own default port. */
@@ -81,6 +84,9 @@ export const configSchema = z.strictObject({
   events: eventsSchema.default(eventsSchema.parse({})),
   admin: adminSchema.default({}),
   clouddriver: clouddriverSchema.default(clouddriverSchema.parse({})),
+  agents: agentsSchema.default(agentsSchema.parse({})),
+  aws: awsSchema.default(awsSchema.parse({})),
+  forwarder: forwarderSchema.default(forwarderSchema.parse({})),
   retention: z
     .strictObject({
       /** How long processed inbox events are kept for the audit trail. */
