@@ -337,6 +337,49 @@ describe('AgentLeaseRepository', () => {
     });
   });
 
+  describe('acquire and release racing on always-due agents', () => {
+    it('never deadlocks and never runs an agent twice at once', async () => {
+      await a.schedules.register(agents(40, 'prod', 0));
+      const running = new Set<string>();
+      const overlaps: string[] = [];
+      const errors: unknown[] = [];
+      const scheduler = (store: CacheStore, owner: string) => async () => {
+        for (let round = 0; round < 40; round++) {
+          try {
+            const leases = await store.leases.acquireDue({ owner, ttlMs: 10_000, limit: 15 });
+            for (const l of leases) {
+              if (running.has(l.agentId)) overlaps.push(l.agentId);
+              running.add(l.agentId);
+            }
+            await new Promise((r) => setImmediate(r));
+            for (const l of leases) running.delete(l.agentId);
+            // Due again at once: every release races the other schedulers' acquisitions.
+            const out = await store.leases.release(
+              owner,
+              leases.map((l) => ({
+                agentId: l.agentId,
+                token: l.token,
+                nextRunAt: new Date(Date.now() - 1),
+              })),
+            );
+            if (out.lost.length) errors.push(new Error(`lost ${out.lost.join(',')}`));
+          } catch (e) {
+            errors.push(e);
+          }
+        }
+      };
+      await Promise.all([
+        scheduler(a, 'a1')(),
+        scheduler(a, 'a2')(),
+        scheduler(b, 'b1')(),
+        scheduler(b, 'b2')(),
+      ]);
+      expect(errors).toEqual([]);
+      expect(overlaps).toEqual([]);
+      expect(await db.sql('SELECT agent_id FROM agent_lease')).toEqual([]);
+    });
+  });
+
   describe('releaseAll and held', () => {
     it('drops every lease of one owner only, leaving schedules alone; held lists current leases', async () => {
       const all = agents(5);

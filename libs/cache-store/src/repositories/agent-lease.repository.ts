@@ -125,7 +125,20 @@ export class AgentLeaseRepository {
    */
   async release(owner: string, releases: Release[]): Promise<LeaseOutcome> {
     if (releases.length === 0) return { ok: [], lost: [] };
-    const rows: { agent_id: string }[] = await this.db.query(
+    // Lock order: schedule rows before lease rows, as acquireDue takes them. Deleting the lease
+    // first and then waiting for a schedule row an acquirer holds (while that acquirer waits
+    // for the lease row) deadlocks; so the schedule rows are locked, in key order, first.
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `SELECT agent_id FROM agent_schedule WHERE agent_id = ANY($1::text[]) ORDER BY agent_id FOR UPDATE`,
+        [releases.map((r) => r.agentId)],
+      );
+      return this.releaseLocked(tx, owner, releases);
+    });
+  }
+
+  private async releaseLocked(db: Queryable, owner: string, releases: Release[]): Promise<LeaseOutcome> {
+    const rows: { agent_id: string }[] = await db.query(
       `WITH input AS (
          SELECT * FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::int[],
                               $7::int[], $8::int[], $9::text[])
