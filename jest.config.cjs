@@ -9,7 +9,16 @@ const moduleNameMapper = Object.fromEntries(
   ]),
 );
 
+// ES-module-only packages (no CommonJS build) loaded by code under test: @kubernetes/client-node 1.x
+// and its OIDC dependencies. Node >= 20.19 require()s them natively but Jest's module loader cannot,
+// so Jest compiles them to CommonJS with SWC; every other package in node_modules stays untransformed.
+const ESM_ONLY_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+
 const transform = {
+  '^.+\\.js$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
   '^.+\\.ts$': [
     '@swc/jest',
     {
@@ -28,6 +37,7 @@ const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

@@ -1,16 +1,35 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { CachingAgentsModule } from '@event-cache/agents';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
+import { type AgentFeatures, agentFeatures } from './agents/agent-features';
+import { cachingAgentsOptions } from './agents/agents-options';
+import { StoreBindingModule } from './store-binding/store-binding.module';
+
+/** Closes the agents' AWS clients once the scheduler and the refresh worker have stopped. */
+class AgentFeaturesCloser implements OnApplicationShutdown {
+  constructor(private readonly features: AgentFeatures) {}
+  onApplicationShutdown(): void {
+    this.features.close();
+  }
+}
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  /** `features`: the agents and refreshers to run (default: the built-in AWS ones and the app's own). */
+  static forRoot(config: ServiceConfig, features: AgentFeatures = agentFeatures(config)): DynamicModule {
     return {
       module: AppModule,
       imports: [
         CacheStoreModule.forService(config),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
+        CachingAgentsModule.forRoot({
+          imports: [StoreBindingModule],
+          useFactory: () => cachingAgentsOptions(config),
+        }),
+        CachingAgentsModule.forFeature([...features.providers, ...features.refreshers]),
       ],
+      providers: [{ provide: AgentFeaturesCloser, useFactory: () => new AgentFeaturesCloser(features) }],
     };
   }
 }

@@ -1,6 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
+import { DiscoveryModule } from './discovery/discovery.module';
+import { KubernetesDiscoveryReadiness } from './discovery/discovery.readiness';
+import { ForwardingModule } from './forwarding/forwarding.module';
 
 @Module({})
 export class AppModule {
@@ -9,7 +12,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         CacheStoreModule.forService(config),
-        PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
+        PlatformModule.forRoot(config, {
+          imports: [DiscoveryModule],
+          checks: [DatabaseReadiness, KubernetesDiscoveryReadiness],
+        }),
+        ForwardingModule,
       ],
     };
   }

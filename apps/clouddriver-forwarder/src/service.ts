@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@event-cache/platform';
 import { AppModule } from './app.module';
+import { bodyParserErrors } from './body-errors';
 import { statusForErrorCode } from './error-status';
 
 export const service: ServiceDefinition = {
@@ -8,6 +9,10 @@ export const service: ServiceDefinition = {
   statusFor: statusForErrorCode,
   openApi: {
     title: 'clouddriver-forwarder',
-    description: 'Discovers Clouddriver pods and forwards operations and cache refreshes to them.',
+    description:
+      'Discovers Clouddriver pods through Kubernetes (EndpointSlices or Endpoints) and forwards Armory Scale Agent operations, their results and cache refreshes to them.',
+  },
+  configure: (app) => {
+    app.use(bodyParserErrors);
   },
 };

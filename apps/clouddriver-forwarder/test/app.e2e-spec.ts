@@ -1,33 +1,31 @@
-import type { INestApplication } from '@nestjs/common';
-import { startService } from '@event-cache/platform';
 import { createTestDatabase, probeService, type TestDatabase } from '@event-cache/testing';
-import { service } from '../src/service';
+import { FakeKubernetes } from './support/fake-kubernetes';
+import { type RunningForwarder, startForwarder, untilStatus } from './support/forwarder-harness';
 
 describe('clouddriver-forwarder (booted against PostgreSQL)', () => {
   let db: TestDatabase;
-  let app: INestApplication;
-  let baseUrl: string;
+  let k8s: FakeKubernetes;
+  let forwarder: RunningForwarder;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await startService(service, {
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-    });
-    baseUrl = await app.getUrl();
+    k8s = await FakeKubernetes.start('spinnaker');
+    k8s.grant('endpointslices', 'list', 'watch');
+    forwarder = await startForwarder(db.url, k8s.url, 'spinnaker');
+    await untilStatus(forwarder, (s) => s.phase === 'watching');
   });
   afterAll(async () => {
-    await app?.close();
+    await forwarder?.close();
+    await k8s?.close();
     await db?.drop();
   });
 
-  it('serves liveness, readiness with the database up, metrics and its OpenAPI document', async () => {
-    const probe = await probeService(baseUrl);
+  it('serves liveness, readiness with the database and the Kubernetes watch up, metrics and its OpenAPI document', async () => {
+    const probe = await probeService(forwarder.baseUrl);
     expect(probe.live).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok' }) });
     expect(probe.ready.status).toBe(200);
     expect(probe.ready.body.details?.database.status).toBe('up');
+    expect(probe.ready.body.details?.kubernetes.status).toBe('up');
     expect(probe.metrics.status).toBe(200);
     expect(probe.metrics.text).toContain('process_resident_memory_bytes');
     expect(probe.metrics.text).toMatch(
@@ -38,7 +36,7 @@ describe('clouddriver-forwarder (booted against PostgreSQL)', () => {
 
   it('reports not ready while a migration is pending', async () => {
     await db.sql(`DELETE FROM schema_migrations`);
-    const probe = await probeService(baseUrl);
+    const probe = await probeService(forwarder.baseUrl);
     expect(probe.ready.status).toBe(503);
     expect(probe.ready.body.details?.database.status).toBe('down');
   });

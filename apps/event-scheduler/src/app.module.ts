@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
+import { InboxModule } from './inbox/inbox.module';
+import { SqsModule } from './sqs/sqs.module';
 
 @Module({})
 export class AppModule {
@@ -10,6 +12,8 @@ export class AppModule {
       imports: [
         CacheStoreModule.forService(config),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
+        SqsModule,
+        InboxModule,
       ],
     };
   }

@@ -1,6 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
+import { AdminModule } from './admin/admin.module';
+import { ApiDestinationModule } from './api-destination/api-destination.module';
+import { CommonModule } from './common/common.module';
+import { OnDemandModule } from './on-demand/on-demand.module';
+import { ResourcesModule } from './resources/resources.module';
+import { SnsModule } from './sns/sns.module';
 
 @Module({})
 export class AppModule {
@@ -10,6 +16,12 @@ export class AppModule {
       imports: [
         CacheStoreModule.forService(config),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
+        CommonModule,
+        SnsModule,
+        ApiDestinationModule,
+        OnDemandModule,
+        AdminModule,
+        ResourcesModule,
       ],
     };
   }

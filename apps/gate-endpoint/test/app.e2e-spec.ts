@@ -36,6 +36,46 @@ describe('gate-endpoint (booted against PostgreSQL)', () => {
     expect(probe.openApi.paths).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
   });
 
+  it('documents every route in its OpenAPI document', async () => {
+    const doc = (await (await fetch(new URL('/api-docs/json', baseUrl))).json()) as {
+      paths: Record<string, Record<string, { summary?: string; responses?: object }>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(operations.map((o) => o.route).sort()).toEqual(
+      [
+        'DELETE /admin/intervals',
+        'GET /admin/agents',
+        'GET /admin/events',
+        'GET /admin/events/{id}',
+        'GET /cache/aws/{type}',
+        'GET /cache/introspection',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /refreshes/{id}',
+        'GET /resources/{type}',
+        'GET /resources/{type}/{key}',
+        'POST /admin/agents/pause',
+        'POST /admin/agents/resume',
+        'POST /admin/refresh',
+        'POST /cache/aws/{type}',
+        'POST /events',
+        'POST /events/sns',
+        'PUT /admin/intervals',
+      ].sort(),
+    );
+    // Every operation says what it does and documents a success response with a schema.
+    for (const { route, op } of operations.filter((o) => !o.route.includes('/health/'))) {
+      expect({ route, summary: typeof op.summary }).toEqual({ route, summary: 'string' });
+      const success = Object.entries(op.responses ?? {}).filter(([status]) => status.startsWith('2'));
+      expect({ route, documented: success.some(([, r]) => 'content' in (r as object)) }).toEqual({
+        route,
+        documented: true,
+      });
+    }
+  });
+
   it('reports not ready while a migration is pending', async () => {
     await db.sql(`DELETE FROM schema_migrations`);
     const probe = await probeService(baseUrl);

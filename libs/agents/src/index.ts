@@ -1,4 +1,32 @@
 export * from './cache-record';
+export { toCacheAttributes } from './cache-attributes';
 export * from './caching-agent';
 export * from './targeted-refresher';
 export * from './ports';
+export { type Clock, systemClock } from './runtime/clock';
+export { isThrottlingError, describeError } from './runtime/throttling';
+export {
+  type PollingPolicy,
+  type SchedulerOptions,
+  type RefreshWorkerOptions,
+  type AgentLogger,
+  DEFAULT_SCHEDULER_OPTIONS,
+  DEFAULT_REFRESH_WORKER_OPTIONS,
+  silentLogger,
+} from './runtime/runtime-options';
+export {
+  IntervalPolicy,
+  formatDuration,
+  type IntervalDecision,
+  type IntervalInput,
+} from './runtime/interval.policy';
+export { AgentCatalog, AgentRegistrationError, type AgentEntry } from './runtime/agent-catalog';
+export { type MetricsRegistry, noopMetrics, type RunOutcome } from './runtime/agents.metrics';
+export { AgentScheduler } from './runtime/agent-scheduler';
+export { RefreshWorker } from './runtime/refresh-worker';
+export { toRefreshItem } from './runtime/refresh-items';
+export { ScheduleTuner } from './runtime/schedule-tuner';
+export { AgentRuntime, type AgentRuntimeOptions, type AgentPorts } from './runtime/agent-runtime';
+export * from './caching-agents.module';
+export { InMemoryAgentStore } from './testing/in-memory-agent-store';
+export { VirtualClock } from './testing/virtual-clock';

@@ -36,6 +36,31 @@ export interface AgentLeasesPort {
   releaseAll(owner: string): Promise<string[]>;
 }
 
+/** An agent's schedule as the scheduler reads it back (overrides set by admins, shared factor). */
+export interface AgentScheduleState {
+  agentId: string;
+  kind: string;
+  account: string;
+  region: string;
+  /** The interval last recorded, and why. */
+  intervalMs: number;
+  intervalReason: string;
+  nextRunAt: Date;
+  paused: boolean;
+  /** An admin's (or an event's) override: an absolute interval or a factor, until `expiresAt`. */
+  override: {
+    intervalMs: number | null;
+    factor: number | null;
+    expiresAt: Date | null;
+    setBy: string | null;
+    reason: string | null;
+  } | null;
+  /** Throttling back-off factor of the agent's account/region (1 = none). */
+  dynamicFactor: number;
+  consecutiveThrottles: number;
+  lastRun: { startedAt: Date } | null;
+}
+
 export interface AgentSchedulesPort {
   register(
     agents: {
@@ -57,6 +82,13 @@ export interface AgentSchedulesPort {
       consecutiveThrottles: number;
     }[],
   ): Promise<void>;
+  /** Schedules of every agent, or of one account and/or region. */
+  list(match?: { account?: string; region?: string }): Promise<AgentScheduleState[]>;
+  /**
+   * Moves next runs earlier (never later): `next_run_at = least(next_run_at, runBy)`. Used when an
+   * interval shrinks (pipeline unhealthy, throttling over, a shorter override). Returns the ids moved.
+   */
+  bringForward(runs: { agentId: string; runBy: Date }[]): Promise<string[]>;
 }
 
 export interface CacheWriterPort {
@@ -100,6 +132,12 @@ export interface RefreshQueuePort {
   ): Promise<{ id: string; status: string }[]>;
 }
 
+/** Wake-ups when refresh requests are enqueued (PostgreSQL NOTIFY), so idle workers start at once. */
+export interface RefreshNotificationsPort {
+  /** Calls `onRefresh` on every notification; resolves to the unsubscribe function. */
+  subscribe(onRefresh: () => void): Promise<() => Promise<void>>;
+}
+
 export interface PipelineHealthPort {
   list(now: Date): Promise<{ account: string; region: string; healthy: boolean; healthyUntil: Date }[]>;
 }
@@ -109,3 +147,5 @@ export const AGENT_SCHEDULES = Symbol('AGENT_SCHEDULES');
 export const CACHE_WRITER = Symbol('CACHE_WRITER');
 export const REFRESH_QUEUE = Symbol('REFRESH_QUEUE');
 export const PIPELINE_HEALTH = Symbol('PIPELINE_HEALTH');
+/** Optional: without it, idle refresh workers poll. */
+export const REFRESH_NOTIFICATIONS = Symbol('REFRESH_NOTIFICATIONS');

@@ -44,14 +44,33 @@ export class CacheStore extends StoreRepositories {
     return this.dataSource.transaction((manager) => work(new StoreRepositories(manager)));
   }
 
-  /** A dedicated client for LISTEN (wake-ups on new inbox events / refresh requests). */
-  async listen(channels: string[], onNotify: (channel: string) => void): Promise<() => Promise<void>> {
+  /**
+   * A dedicated client for LISTEN (wake-ups on new inbox events / refresh requests). When that
+   * connection fails later (server restart, terminated backend), `onError` is told once and no
+   * more notifications arrive: the caller listens again (and polls meanwhile).
+   */
+  async listen(
+    channels: string[],
+    onNotify: (channel: string) => void,
+    onError: (error: Error) => void = () => undefined,
+  ): Promise<() => Promise<void>> {
     const statements = channels.map((channel) => `LISTEN ${quoteIdent(channel)}`); // validate before connecting
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as {
       on(event: 'notification', cb: (msg: { channel: string }) => void): void;
+      on(event: 'error', cb: (error: Error) => void): void;
+      removeListener(event: 'error', cb: (error: Error) => void): void;
       removeAllListeners(event: string): void;
     };
+    // A checked-out pg client that errors with no listener would crash the process.
+    let broken = false;
+    const errorListener = (error: Error) => {
+      if (broken) return;
+      broken = true;
+      client.removeAllListeners('notification');
+      onError(error);
+    };
+    client.on('error', errorListener);
     client.on('notification', (msg) => onNotify(msg.channel));
     try {
       for (const statement of statements) await runner.query(statement);
@@ -59,14 +78,16 @@ export class CacheStore extends StoreRepositories {
       // Never hand a pooled connection back still listening, nor keep it checked out.
       client.removeAllListeners('notification');
       await runner.query('UNLISTEN *').catch(() => undefined);
+      client.removeListener('error', errorListener);
       await runner.release();
       throw err;
     }
     return async () => {
       client.removeAllListeners('notification');
       try {
-        await runner.query('UNLISTEN *');
+        if (!broken) await runner.query('UNLISTEN *');
       } finally {
+        client.removeListener('error', errorListener);
         await runner.release();
       }
     };

@@ -7,6 +7,7 @@ export * from './repositories/cached-resource.repository';
 export * from './repositories/agent-lease.repository';
 export * from './repositories/agent-schedule.repository';
 export * from './repositories/refresh-request.repository';
+export { refreshRequestFor } from './repositories/refresh-target';
 export * from './repositories/event-inbox.repository';
 export * from './repositories/pipeline-health.repository';
 export * from './repositories/clouddriver-registry.repository';

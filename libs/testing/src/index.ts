@@ -2,3 +2,4 @@ export * from './test-database';
 export * from './test-env';
 export * from './postgres-server';
 export * from './service-probe';
+export * from './fake-sqs-queue';

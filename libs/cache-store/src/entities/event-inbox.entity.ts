@@ -1,7 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type InboxChannel = 'sqs' | 'sns' | 'api';
-export type InboxOutcome = 'pending' | 'refreshed' | 'ignored' | 'rejected' | 'duplicate' | 'heartbeat';
+/** `adjusted`: the event changed agent intervals (e.g. an AWS Health issue opened or closed). */
+export type InboxOutcome =
+  'pending' | 'refreshed' | 'adjusted' | 'ignored' | 'rejected' | 'duplicate' | 'heartbeat';
 
 /** Every accepted (or rejected) event, keyed by its id: EventBridge `id` or SNS `MessageId`. */
 @Entity({ name: 'event_inbox' })

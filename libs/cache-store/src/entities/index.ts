@@ -3,6 +3,7 @@ import { AgentSchedule } from './agent-schedule.entity';
 import { CachedRelationship } from './cached-relationship.entity';
 import { CachedResource } from './cached-resource.entity';
 import { ClouddriverInstance, ClouddriverOwnership } from './clouddriver-instance.entity';
+import { ClouddriverOperation } from './clouddriver-operation.entity';
 import { EventInbox } from './event-inbox.entity';
 import { PipelineHealth } from './pipeline-health.entity';
 import { RefreshRequest } from './refresh-request.entity';
@@ -13,6 +14,7 @@ export {
   CachedRelationship,
   CachedResource,
   ClouddriverInstance,
+  ClouddriverOperation,
   ClouddriverOwnership,
   EventInbox,
   PipelineHealth,
@@ -32,4 +34,5 @@ export const ENTITIES = [
   PipelineHealth,
   ClouddriverInstance,
   ClouddriverOwnership,
+  ClouddriverOperation,
 ];

@@ -247,6 +247,29 @@ describe('AgentScheduleRepository', () => {
     });
   });
 
+  describe('bringForward', () => {
+    it('moves next runs earlier, never later, skipping paused and unknown agents', async () => {
+      const soon = new Date(Date.now() + 5_000);
+      await store.schedules.setPaused({ agentIdGlob: 'staging/*' }, true);
+      const moved = await store.schedules.bringForward([
+        { agentId: 'prod/us-east-1/InstanceCachingAgent', runBy: soon },
+        { agentId: 'prod/us-east-1/InstanceCachingAgent', runBy: new Date(Date.now() + 10_000) },
+        { agentId: 'prod/us-east-1/ClusterCachingAgent', runBy: new Date(Date.now() + 2 * HOUR) },
+        { agentId: 'staging/us-east-1/InstanceCachingAgent', runBy: soon },
+        { agentId: 'nobody/us-east-1/InstanceCachingAgent', runBy: soon },
+      ]);
+
+      expect(moved).toEqual(['prod/us-east-1/InstanceCachingAgent']);
+      expect((await one('prod/us-east-1/InstanceCachingAgent')).nextRunAt).toEqual(soon);
+      const later = (await one('prod/us-east-1/ClusterCachingAgent')).nextRunAt.getTime();
+      expect(later).toBeLessThan(Date.now() + HOUR + 1_000);
+      expect((await one('staging/us-east-1/InstanceCachingAgent')).nextRunAt.getTime()).toBeGreaterThan(
+        Date.now() + HOUR - 60_000,
+      );
+      expect(await store.schedules.bringForward([])).toEqual([]);
+    });
+  });
+
   describe('introspection', () => {
     it('lists most recently started agents first, never-run agents last', async () => {
       await store.schedules.runNow({ account: 'prod' });

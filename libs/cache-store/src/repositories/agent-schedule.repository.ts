@@ -20,6 +20,13 @@ export interface AgentMatch {
   account?: string;
   region?: string;
   kind?: string;
+  /** Any of these kinds (an empty list matches nothing). */
+  kinds?: string[];
+  /**
+   * Only agents without an override, or whose override was set by a setter starting with this
+   * prefix: event-driven changes (`event:`) never replace or clear an operator's override.
+   */
+  overrideSetByPrefix?: string;
 }
 
 export interface IntervalOverride {
@@ -193,6 +200,22 @@ export class AgentScheduleRepository {
     );
   }
 
+  /**
+   * Moves next runs earlier, never later (`least` of the stored and the given time), in one
+   * statement; paused agents are left alone. Returns the ids whose next run moved.
+   */
+  async bringForward(runs: { agentId: string; runBy: Date }[]): Promise<string[]> {
+    if (runs.length === 0) return [];
+    return this.ids(
+      `UPDATE agent_schedule s SET next_run_at = r.run_by, updated_at = now()
+         FROM (SELECT agent_id, min(run_by) AS run_by
+                 FROM unnest($1::text[], $2::timestamptz[]) AS u(agent_id, run_by) GROUP BY agent_id) AS r
+        WHERE s.agent_id = r.agent_id AND r.run_by < s.next_run_at AND NOT s.paused
+        RETURNING s.agent_id`,
+      [runs.map((r) => r.agentId), runs.map((r) => r.runBy)],
+    );
+  }
+
   private async ids(sql: string, params: unknown[]): Promise<string[]> {
     const rows = returnedRows<{ agent_id: string }>(await this.db.query(sql, params));
     return rows.map((r) => r.agent_id);
@@ -211,6 +234,14 @@ function matchSql(match: AgentMatch): { where: string; params: unknown[] } {
   add('account', '=', match.account);
   add('region', '=', match.region);
   add('kind', '=', match.kind);
+  if (match.kinds !== undefined) {
+    params.push(match.kinds);
+    where.push(`kind = ANY($${params.length}::text[])`);
+  }
+  if (match.overrideSetByPrefix !== undefined) {
+    params.push(`${match.overrideSetByPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(override_set_by IS NULL OR override_set_by LIKE $${params.length})`);
+  }
   return { where: where.join(' AND '), params };
 }
 

@@ -30,7 +30,7 @@ describe('ClouddriverRegistryRepository', () => {
     await db.drop();
   });
   beforeEach(async () => {
-    await db.sql('TRUNCATE clouddriver_instance, clouddriver_ownership');
+    await db.sql('TRUNCATE clouddriver_instance, clouddriver_ownership, clouddriver_operation');
   });
 
   describe('instances', () => {
@@ -113,6 +113,81 @@ describe('ClouddriverRegistryRepository', () => {
       expect(await registry.removeOwnership('prod/us-east-1/InstanceCachingAgent')).toBe(false);
       expect(await registry.ownerOfAgent('prod/us-east-1/InstanceCachingAgent')).toBeNull();
       expect(await registry.ownerOfAccount('prod')).toBeNull();
+    });
+  });
+
+  describe('operation routes', () => {
+    const route = {
+      operationId: 'op-7f3a',
+      senderId: 'spin-clouddriver-7d9f8b6c5-x2k4p',
+      ownerId: 'spin-clouddriver-7d9f8b6c5-q8w7e',
+      agentId: 'agent-prod-54865d798c-cpqgm',
+      account: 'prod-eks',
+    };
+
+    it('remembers who sent an operation until it expires', async () => {
+      await registry.recordOperation(route, 3_600);
+      const found = await registry.routeOfOperation('op-7f3a');
+      expect(found).toMatchObject(route);
+      expect(found!.expiresAt.getTime() - found!.createdAt.getTime()).toBe(3_600_000);
+      expect(await registry.routeOfOperation('op-unknown')).toBeNull();
+
+      await db.sql(`UPDATE clouddriver_operation SET expires_at = now() - interval '1 second'`);
+      expect(await registry.routeOfOperation('op-7f3a')).toBeNull();
+    });
+
+    it('replaces the route when the same operation is sent again, also after it expired', async () => {
+      await registry.recordOperation({ operationId: 'op-1', senderId: 'a', ownerId: 'b' }, 60);
+      await db.sql(`UPDATE clouddriver_operation SET expires_at = now() - interval '1 second'`);
+      await registry.recordOperation(
+        { operationId: 'op-1', senderId: 'c', ownerId: 'd', account: 'prod' },
+        60,
+      );
+      expect(await registry.routeOfOperation('op-1')).toMatchObject({
+        senderId: 'c',
+        ownerId: 'd',
+        agentId: null,
+        account: 'prod',
+      });
+    });
+
+    it('purges expired routes a batch at a time while recording new ones', async () => {
+      await db.sql(
+        `INSERT INTO clouddriver_operation (operation_id, sender_id, owner_id, created_at, expires_at)
+         SELECT 'old-' || n, 'a', 'b', now() - interval '2 hours', now() - interval '1 hour'
+           FROM generate_series(1, 150) n`,
+      );
+      await registry.recordOperation(route, 60);
+      const count = async () =>
+        (await db.sql<{ n: number }>(`SELECT count(*)::int AS n FROM clouddriver_operation`))[0].n;
+      expect(await count()).toBe(51);
+      await registry.recordOperation({ ...route, operationId: 'op-2' }, 60);
+      expect(await count()).toBe(2);
+    });
+
+    it('lets two replicas record and purge at the same time', async () => {
+      await db.sql(
+        `INSERT INTO clouddriver_operation (operation_id, sender_id, owner_id, created_at, expires_at)
+         SELECT 'old-' || n, 'a', 'b', now() - interval '2 hours', now() - interval '1 hour'
+           FROM generate_series(1, 300) n`,
+      );
+      const other = await openCacheStore(db.url, { poolSize: 4 });
+      try {
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 ? other.store.clouddrivers : registry).recordOperation(
+              { ...route, operationId: `op-${i}` },
+              60,
+            ),
+          ),
+        );
+      } finally {
+        await other.close();
+      }
+      const rows = await db.sql<{ operation_id: string }>(
+        `SELECT operation_id FROM clouddriver_operation WHERE expires_at >= now() ORDER BY operation_id`,
+      );
+      expect(rows.map((r) => r.operation_id)).toEqual(Array.from({ length: 8 }, (_, i) => `op-${i}`));
     });
   });
 });

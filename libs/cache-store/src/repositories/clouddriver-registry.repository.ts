@@ -17,6 +17,20 @@ export interface Ownership {
   updatedAt: Date;
 }
 
+/** Who sent a forwarded operation (its results go back there) and where it was forwarded. */
+export interface OperationRoute {
+  operationId: string;
+  senderId: string;
+  ownerId: string;
+  agentId: string | null;
+  account: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Expired operation routes purged per recorded operation (keeps purging cheap and incremental). */
+const OPERATION_PURGE_BATCH = 100;
+
 /** Clouddriver instances the forwarder discovered, and which instance owns which agent/accounts. */
 @Injectable()
 export class ClouddriverRegistryRepository {
@@ -84,6 +98,48 @@ export class ClouddriverRegistryRepository {
     return rows.length ? toOwnership(rows[0]) : null;
   }
 
+  /**
+   * Remembers which instance sent an operation and where it went, for `ttlSeconds` (recording the
+   * same operation id again replaces the route and restarts its time). Purges a small batch of
+   * expired routes in the same statement, skipping rows another replica is purging.
+   */
+  async recordOperation(
+    route: Pick<OperationRoute, 'operationId' | 'senderId' | 'ownerId'> &
+      Partial<Pick<OperationRoute, 'agentId' | 'account'>>,
+    ttlSeconds: number,
+  ): Promise<void> {
+    await this.db.query(
+      `WITH expired AS (
+         DELETE FROM clouddriver_operation WHERE operation_id IN (
+           SELECT operation_id FROM clouddriver_operation
+            WHERE expires_at < now() AND operation_id <> $1
+            ORDER BY expires_at LIMIT ${OPERATION_PURGE_BATCH} FOR UPDATE SKIP LOCKED)
+       )
+       INSERT INTO clouddriver_operation AS o (operation_id, sender_id, owner_id, agent_id, account, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(secs => $6))
+       ON CONFLICT (operation_id) DO UPDATE SET sender_id = excluded.sender_id, owner_id = excluded.owner_id,
+         agent_id = excluded.agent_id, account = excluded.account, created_at = excluded.created_at,
+         expires_at = excluded.expires_at`,
+      [
+        route.operationId,
+        route.senderId,
+        route.ownerId,
+        route.agentId ?? null,
+        route.account ?? null,
+        ttlSeconds,
+      ],
+    );
+  }
+
+  /** The route of an operation recorded less than its time-to-live ago, or null. */
+  async routeOfOperation(operationId: string): Promise<OperationRoute | null> {
+    const rows: OperationRow[] = await this.db.query(
+      `SELECT * FROM clouddriver_operation WHERE operation_id = $1 AND expires_at >= now()`,
+      [operationId],
+    );
+    return rows.length ? toOperationRoute(rows[0]) : null;
+  }
+
   /** The most recently registered owner serving the account. */
   async ownerOfAccount(account: string): Promise<Ownership | null> {
     const rows: OwnershipRow[] = await this.db.query(
@@ -107,5 +163,27 @@ function toOwnership(r: OwnershipRow): Ownership {
     clouddriverId: r.clouddriver_id,
     accounts: r.accounts,
     updatedAt: toDate(r.updated_at),
+  };
+}
+
+interface OperationRow {
+  operation_id: string;
+  sender_id: string;
+  owner_id: string;
+  agent_id: string | null;
+  account: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+function toOperationRoute(r: OperationRow): OperationRoute {
+  return {
+    operationId: r.operation_id,
+    senderId: r.sender_id,
+    ownerId: r.owner_id,
+    agentId: r.agent_id,
+    account: r.account,
+    createdAt: toDate(r.created_at),
+    expiresAt: toDate(r.expires_at),
   };
 }

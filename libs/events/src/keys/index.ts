@@ -3,3 +3,4 @@ export * from './cache-key.model';
 export * from './cache-key.builder';
 export * from './cache-key.parser';
 export * from './frigga-name.parser';
+export * from './agent-kind';

@@ -1,9 +1,40 @@
 import { z } from 'zod';
 
+const ms = (max: number) => z.number().int().min(1).max(max);
+
+/** The refresh worker of caching-agents: targeted and on-demand refreshes. */
+export const agentsRefreshSchema = z.strictObject({
+  /** Most refresh requests of one account/region/type claimed and read together. */
+  batchSize: z.number().int().min(1).max(5_000).default(500),
+  /** Batches processed at the same time by one replica. */
+  concurrency: z.number().int().min(1).max(64).default(2),
+  /** A claim lapses after this long; a crashed worker's requests are then claimed again. */
+  claimTtlSeconds: z.number().int().min(5).max(3_600).default(60),
+  /** Attempts before a refresh request fails for good. */
+  maxAttempts: z.number().int().min(1).max(100).default(5),
+  /** First retry delay of a failed refresh; doubles with each attempt. */
+  backoffMs: ms(3_600_000).default(1_000),
+  /** Longest idle wait between claims (NOTIFY wakes the worker as soon as a request is enqueued). */
+  pollIntervalMs: ms(60_000).default(1_000),
+});
+
 /** caching-agents: the scheduler and the refresh worker. Owned by the caching-agents service. */
 export const agentsSchema = z.strictObject({
   /** Agents one replica runs at the same time. */
   concurrency: z.number().int().min(1).max(256).default(8),
   /** Lease time-to-live; a running agent extends its lease well before it lapses. */
   leaseTtlSeconds: z.number().int().min(5).max(3_600).default(60),
+  /** Longest wait between two acquisitions of due agents when nothing was due. */
+  pollIntervalMs: ms(60_000).default(1_000),
+  /** How often intervals are recomputed from admin overrides and event-pipeline health. */
+  intervalSyncSeconds: z.number().int().min(1).max(3_600).default(5),
+  /** Cap of the throttling back-off factor of an account/region (doubles per throttled run). */
+  maxThrottleFactor: z.number().int().min(1).max(1_024).default(16),
+  /** First runs of newly registered agents are spread over this long (0 = all at once). */
+  firstRunSpreadSeconds: z.number().int().min(0).max(3_600).default(30),
+  /** On shutdown, how long running agents and refresh batches may finish before they are aborted. */
+  shutdownGraceSeconds: z.number().int().min(0).max(600).default(20),
+  refresh: agentsRefreshSchema.default(agentsRefreshSchema.parse({})),
 });
+
+export type AgentsConfig = z.infer<typeof agentsSchema>;

@@ -67,6 +67,19 @@ describe('loadConfig', () => {
     expect(config.log.level).toBe('debug');
   });
 
+  it('takes the admin token, the API-destination key and the queue URL from the environment', () => {
+    const config = loadConfig('gate-endpoint', {
+      EVENT_CACHE_CONFIG: file('admin: { token: from-the-file-0000 }\nevents: { apiKeyHeader: x-key }\n'),
+      ADMIN_TOKEN: 'admin-token-from-env',
+      EVENTS_API_KEY: 'api-key-from-the-env',
+      SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/events',
+    });
+    expect(config.admin.token).toBe('admin-token-from-env');
+    expect(config.events).toMatchObject({ apiKey: 'api-key-from-the-env', apiKeyHeader: 'x-key' });
+    expect(config.sqs.queueUrl).toBe('https://sqs.us-east-1.amazonaws.com/123456789012/events');
+    expect(problems({ ADMIN_TOKEN: 'short' })).toEqual(['admin.token: at least 16 characters']);
+  });
+
   it('names the bad field and never prints its value', () => {
     const secret = 'hunter2-not-a-url';
     const found = problems({ DATABASE_URL: secret });

@@ -57,8 +57,8 @@ function integerFromEnv(env: Env, name: string, problems: string[]): number | un
 
 /**
  * Loads the configuration of one service: the YAML file named by EVENT_CACHE_CONFIG (optional),
- * then environment overrides (DATABASE_URL, PORT, HOST, LOG_LEVEL). Validates once; throws a
- * ConfigError naming every bad field.
+ * then environment overrides (DATABASE_URL, PORT, HOST, LOG_LEVEL, ADMIN_TOKEN, EVENTS_API_KEY,
+ * SQS_QUEUE_URL). Validates once; throws a ConfigError naming every bad field.
  */
 export function loadConfig(service: ServiceName, env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -76,6 +76,10 @@ export function loadConfig(service: ServiceName, env: Env = process.env): AppCon
     database: { ...raw.database, ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}) },
     http: { ...raw.http, ...(port !== undefined ? { port } : {}), ...(env.HOST ? { host: env.HOST } : {}) },
     log: { ...raw.log, ...(env.LOG_LEVEL ? { level: env.LOG_LEVEL } : {}) },
+    // Secrets and the queue usually come from the environment (a Kubernetes Secret), not the file.
+    admin: { ...raw.admin, ...(env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN } : {}) },
+    events: { ...raw.events, ...(env.EVENTS_API_KEY ? { apiKey: env.EVENTS_API_KEY } : {}) },
+    sqs: { ...raw.sqs, ...(env.SQS_QUEUE_URL ? { queueUrl: env.SQS_QUEUE_URL } : {}) },
   };
   if (problems.length) throw new ConfigError(problems);
 

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { agentsSchema } from './agents.config';
 import { awsSchema } from './aws.config';
 import { forwarderSchema } from './forwarder.config';
-import { adminSchema, clouddriverSchema, eventsSchema, snsSchema, sqsSchema } from './sections.config';
+import {
+  adminSchema,
+  clouddriverSchema,
+  eventsSchema,
+  inboxSchema,
+  snsSchema,
+  sqsSchema,
+} from './sections.config';
 
 /** The services that read this configuration; each has its own default port. */
 export const SERVICE_PORTS = {
@@ -32,6 +39,24 @@ export const accountSchema = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,31}$/)
     .default('prod'),
+  /**
+   * Read instances, security groups, subnets and VPCs through AWS Config instead of the EC2
+   * Describe APIs: an aggregator (`aggregatorName`, in `region`, optionally through its own
+   * `assumeRole`) or, without one, the account's own recorder in each region.
+   */
+  configSource: z
+    .strictObject({
+      aggregatorName: z
+        .string()
+        .regex(/^[\w-]{1,256}$/, 'a Config aggregator name')
+        .optional(),
+      region: regionName.optional(),
+      assumeRole: z
+        .string()
+        .regex(/^(arn:aws[a-z-]*:iam::\d{12}:role\/.+|role\/.+)$/, 'an IAM role ARN or role/<name>')
+        .optional(),
+    })
+    .optional(),
 });
 
 const seconds = z.number().int().positive().max(86_400);
@@ -80,6 +105,7 @@ export const configSchema = z.strictObject({
     environmentMultipliers: {},
   }),
   sqs: sqsSchema.default(sqsSchema.parse({})),
+  inbox: inboxSchema.default(inboxSchema.parse({})),
   sns: snsSchema.default(snsSchema.parse({})),
   events: eventsSchema.default(eventsSchema.parse({})),
   admin: adminSchema.default({}),

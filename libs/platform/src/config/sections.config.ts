@@ -28,7 +28,28 @@ export const sqsSchema = z.strictObject({
   maxMessages: z.number().int().min(1).max(10).default(10),
   /** Receive loops running in parallel. */
   concurrency: z.number().int().min(1).max(64).default(4),
-  visibilityTimeoutSeconds: seconds(43_200).default(60),
+  /** How long a received message stays invisible; extended while it is still being handled. */
+  visibilityTimeoutSeconds: z.number().int().min(5).max(43_200).default(60),
+  /**
+   * SNS envelopes arriving through the queue (a topic subscribed without raw delivery) are only
+   * accepted from these topics (empty = any: the queue itself is authenticated by IAM).
+   */
+  snsTopicArns: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'an SNS topic ARN'))
+    .max(1_000)
+    .default([]),
+});
+
+/** event-scheduler: the inbox processor (decisions) and retention. */
+export const inboxSchema = z.strictObject({
+  /** Inbox events claimed and decided in one transaction. */
+  batchSize: z.number().int().min(1).max(5_000).default(500),
+  /** Polling fallback when no LISTEN/NOTIFY wake-up arrives. */
+  pollIntervalMs: z.number().int().min(50).max(60_000).default(1_000),
+  /** A claimed batch whose processor died is claimed again after this. */
+  claimTtlSeconds: z.number().int().min(5).max(3_600).default(60),
+  /** How often finished inbox events and refresh requests past retention are purged (0 = never). */
+  purgeIntervalSeconds: seconds(86_400).default(600),
 });
 
 /** gate-endpoint: the SNS HTTPS subscription. */
@@ -76,4 +97,6 @@ export const clouddriverSchema = z.strictObject({
     .string()
     .regex(/^https?:\/\/\S+$/, 'an http(s) URL')
     .default('http://localhost:8093'),
+  /** Timeout of one propagation call to the forwarder. */
+  timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
 });

@@ -4,8 +4,11 @@ import { CodedError } from './coded-error';
 import { CodedErrorFilter } from './coded-error.filter';
 
 function run(exception: unknown) {
-  const sent: { status?: number; body?: unknown } = {};
+  const sent: { status?: number; body?: unknown; headers?: Record<string, string> } = {};
   const res = {
+    setHeader(name: string, value: string) {
+      sent.headers = { ...sent.headers, [name]: value };
+    },
     status(code: number) {
       sent.status = code;
       return this;
@@ -30,11 +33,36 @@ describe('CodedErrorFilter', () => {
     });
   });
 
+  it('says when to retry a coded error that carries retryAfterSeconds', () => {
+    const unavailable = new CodedError('clouddriver_unavailable', 'owner not ready', {
+      retryAfterSeconds: 5,
+    });
+    expect(run(unavailable)).toMatchObject({ status: 500, headers: { 'Retry-After': '5' } });
+    expect(
+      run(new CodedError('clouddriver_unavailable', 'x', { retryAfterSeconds: 'soon' })),
+    ).not.toHaveProperty('headers');
+  });
+
   it('passes Nest HTTP exceptions through', () => {
     expect(run(new NotFoundException('no such agent'))).toMatchObject({
       status: 404,
       body: { message: 'no such agent' },
     });
+  });
+
+  it("answers the HTTP stack's own client errors (body too large) with their status, unlogged", () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      expose: true,
+      type: 'entity.too.large',
+    });
+    expect(run(tooLarge)).toMatchObject({
+      status: 413,
+      body: { error: 'payload_too_large', message: 'request entity too large' },
+      logged: [],
+    });
+    const unexposed = Object.assign(new Error('db says no'), { status: 400, expose: false });
+    expect(run(unexposed).status).toBe(500);
   });
 
   it('hides unknown errors behind a 500 with an error id, logged once with the stack', () => {

@@ -14,8 +14,8 @@ export type StatusForCode = (code: string) => number;
 
 /**
  * The one error filter of an HTTP app: coded errors become `{error: code, message}` with the
- * app's status; Nest HTTP exceptions pass through; anything else is a 500 carrying an error id,
- * logged once with its stack.
+ * app's status (and `Retry-After` when `details.retryAfterSeconds` says when to retry); Nest HTTP
+ * exceptions pass through; anything else is a 500 carrying an error id, logged once with its stack.
  */
 @Catch()
 export class CodedErrorFilter implements ExceptionFilter {
@@ -27,7 +27,11 @@ export class CodedErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof CodedError) {
-      const { code, message } = exception as CodedError;
+      const { code, message, details } = exception as CodedError;
+      // "Unavailable, try again later" errors say when: `details.retryAfterSeconds` -> Retry-After.
+      const retryAfter = details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter > 0)
+        res.setHeader('Retry-After', String(retryAfter));
       res.status(this.statusFor(code)).json({ error: code, message });
       return;
     }
@@ -36,6 +40,11 @@ export class CodedErrorFilter implements ExceptionFilter {
       res
         .status(exception.getStatus())
         .json(typeof body === 'string' ? { error: body, message: body } : body);
+      return;
+    }
+    const clientError = clientErrorOf(exception);
+    if (clientError) {
+      res.status(clientError.status).json({ error: clientError.code, message: clientError.message });
       return;
     }
     const errorId = randomUUID();
@@ -52,4 +61,22 @@ export class CodedErrorFilter implements ExceptionFilter {
     );
     res.status(500).json({ error: 'internal_error', message: 'Internal error', errorId });
   }
+}
+
+/**
+ * A 4xx the HTTP stack raised before any handler ran (body-parser's `http-errors`: body too large,
+ * unsupported charset, aborted request ...). They mark themselves `expose: true`: their message is
+ * meant for the client. Anything else is not a client error.
+ */
+function clientErrorOf(exception: unknown): { status: number; code: string; message: string } | undefined {
+  if (exception === null || typeof exception !== 'object') return undefined;
+  const { status, expose, type, message } = exception as {
+    status?: unknown;
+    expose?: unknown;
+    type?: unknown;
+    message?: unknown;
+  };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  const code = status === 413 || type === 'entity.too.large' ? 'payload_too_large' : 'bad_request';
+  return { status, code, message: typeof message === 'string' ? message : 'Bad request' };
 }

@@ -2,6 +2,7 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { raw } from 'express';
 import type { AppConfig } from '../config/config.schema';
 import { CodedErrorFilter, type StatusForCode } from '../errors/coded-error.filter';
 import { createLogger, PinoLoggerService } from '../logging/logger';
@@ -18,6 +19,12 @@ export interface HttpServiceOptions {
   openApi: { title: string; description: string };
   /** JSON body limit (DESIGN 5: 256 KiB). */
   jsonLimit?: string;
+  /**
+   * Routes (path prefixes) whose body is handed to the handler as raw bytes (a Buffer) whatever
+   * the content type, e.g. SNS posts JSON as `text/plain`; the handler bounds and parses it
+   * itself. `limit` caps what is read at all (default 1 MiB; beyond it: 413).
+   */
+  rawBody?: { routes: string[]; limit?: string };
   /** Last chance to add parsers, microservices ... before listening. */
   configure?: (app: NestExpressApplication, logger: PinoLoggerService) => void | Promise<void>;
 }
@@ -33,6 +40,10 @@ export async function startHttpService(options: HttpServiceOptions): Promise<INe
     abortOnError: false,
   });
   app.use(requestLogging(pinoLogger, app.get(MetricsService)));
+  // Raw routes first: a body read here is not read again by the JSON parser.
+  for (const route of options.rawBody?.routes ?? []) {
+    app.use(route, raw({ type: () => true, limit: options.rawBody?.limit ?? '1mb' }));
+  }
   app.useBodyParser('json', { limit: options.jsonLimit ?? '256kb' });
   app.useGlobalFilters(new CodedErrorFilter(options.statusFor, logger));
   app.enableShutdownHooks();

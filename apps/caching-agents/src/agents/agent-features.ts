@@ -1,0 +1,25 @@
+import type { CachingAgentProvider, TargetedRefresher } from '@event-cache/agents';
+import { AwsClientPool, createAwsAgents } from '@event-cache/aws-agents';
+import type { AppConfig } from '@event-cache/platform';
+import { customAgentProviders } from './custom-agents';
+
+export interface AgentFeatures {
+  providers: CachingAgentProvider[];
+  refreshers: TargetedRefresher[];
+  /** Releases what the agents hold (the AWS clients' connections). */
+  close(): void;
+}
+
+/**
+ * Every agent kind and refresher this service runs: the built-in AWS ones (`@event-cache/aws-agents`)
+ * plus the app's own, sharing one pool of rate-limited AWS clients per account/region/service.
+ */
+export function agentFeatures(config: Pick<AppConfig, 'accounts' | 'aws'>): AgentFeatures {
+  const clients = new AwsClientPool(config.aws);
+  const aws = createAwsAgents({ accounts: config.accounts, aws: config.aws, clientFactory: clients });
+  return {
+    providers: [...aws.providers, ...customAgentProviders(clients)],
+    refreshers: aws.refreshers,
+    close: () => clients.destroy(),
+  };
+}

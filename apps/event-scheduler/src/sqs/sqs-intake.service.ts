@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CacheStore, type InboxEvent } from '@event-cache/cache-store';
+import { hasUnstorableText, isTransientRejection, parseSqsMessageBody } from '@event-cache/events';
+import { APP_CONFIG, type AppConfig, MetricsService } from '@event-cache/platform';
+import { pendingInboxEntry, rejectedInboxEntry } from '../ingest/inbox-entry.mapper';
+import { queueRegion } from './sqs-client.factory';
+import type { SqsDisposition, SqsReceivedMessage } from './sqs.model';
+
+type Entry = { kind: 'record'; row: InboxEvent } | { kind: 'retain'; reason: string };
+
+/**
+ * SQS messages into the inbox (DESIGN 3.1). Every message is parsed; accepted events and
+ * never-succeeding messages (reason-coded rejections) are written in one statement, and a message
+ * is only marked for deletion once that statement committed. A failing batch is retried message by
+ * message, so one bad message cannot hold the others back; what still fails is retained for SQS to
+ * redeliver.
+ */
+@Injectable()
+export class SqsIntakeService {
+  private readonly logger = new Logger(SqsIntakeService.name);
+  private readonly region: string | undefined;
+  private readonly snsTopicArns: string[] | undefined;
+  private readonly events;
+
+  constructor(
+    private readonly store: CacheStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.region = config.sqs.queueUrl ? queueRegion(config.sqs) : config.sqs.region;
+    this.snsTopicArns = config.sqs.snsTopicArns.length > 0 ? config.sqs.snsTopicArns : undefined;
+    this.events = metrics.counter({
+      name: 'events_received_total',
+      help: 'Events at the door, by channel, outcome (accepted, duplicate, rejected, retained) and reason',
+      labelNames: ['channel', 'outcome', 'reason'],
+    });
+  }
+
+  async ingest(messages: readonly SqsReceivedMessage[]): Promise<SqsDisposition[]> {
+    const receivedAt = new Date();
+    const entries = messages.map((m) => this.entryFor(m, receivedAt));
+    const rows = entries.flatMap((e) => (e.kind === 'record' ? [e.row] : []));
+    const written = await this.write(rows);
+    return entries.map((entry) => {
+      if (entry.kind === 'retain') {
+        this.events.inc({ channel: 'sqs', outcome: 'retained', reason: entry.reason });
+        return 'retain';
+      }
+      const result = written.get(entry.row);
+      if (result === undefined) {
+        this.events.inc({ channel: 'sqs', outcome: 'retained', reason: 'store_unavailable' });
+        return 'retain';
+      }
+      const outcome = entry.row.outcome === 'rejected' ? 'rejected' : result;
+      this.events.inc({ channel: 'sqs', outcome, reason: entry.row.reason ?? '' });
+      return 'delete';
+    });
+  }
+
+  private entryFor(message: SqsReceivedMessage, receivedAt: Date): Entry {
+    const parsed = parseSqsMessageBody(message.body, {
+      region: this.region,
+      messageId: message.messageId,
+      snsTopicArns: this.snsTopicArns,
+    });
+    if (!parsed.ok) {
+      const eventId = parsed.eventId ?? `sqs:${message.messageId}`;
+      if (isTransientRejection(parsed.reason)) return { kind: 'retain', reason: parsed.reason };
+      this.logger.warn({
+        msg: 'SQS message rejected',
+        eventId,
+        sqsMessageId: message.messageId,
+        reason: parsed.reason,
+        detail: parsed.message,
+      });
+      return {
+        kind: 'record',
+        row: rejectedInboxEntry(
+          eventId,
+          'sqs',
+          parsed.reason,
+          { sqsMessageId: message.messageId, message: parsed.message },
+          receivedAt,
+        ),
+      };
+    }
+    const eventId = parsed.value.event.id;
+    if (hasUnstorableText(parsed.value)) {
+      const detail = 'a string holds U+0000 or an unpaired surrogate, which cannot be stored';
+      this.logger.warn({ msg: 'SQS message rejected', eventId, reason: 'schema_violation', detail });
+      return {
+        kind: 'record',
+        row: rejectedInboxEntry(
+          eventId,
+          'sqs',
+          'schema_violation',
+          { sqsMessageId: message.messageId, message: detail },
+          receivedAt,
+        ),
+      };
+    }
+    return { kind: 'record', row: pendingInboxEntry(parsed.value, 'sqs', receivedAt) };
+  }
+
+  /** Which rows were committed, and whether each was new or a duplicate; missing = not committed. */
+  private async write(rows: InboxEvent[]): Promise<Map<InboxEvent, 'accepted' | 'duplicate'>> {
+    const committed = new Map<InboxEvent, 'accepted' | 'duplicate'>();
+    if (rows.length === 0) return committed;
+    try {
+      this.record(committed, rows, await this.store.inbox.accept(rows));
+      return committed;
+    } catch (error) {
+      if (rows.length === 1) {
+        this.logStoreFailure(rows, error);
+        return committed;
+      }
+    }
+    for (const row of rows) {
+      try {
+        this.record(committed, [row], await this.store.inbox.accept([row]));
+      } catch (error) {
+        this.logStoreFailure([row], error);
+      }
+    }
+    return committed;
+  }
+
+  private record(
+    committed: Map<InboxEvent, 'accepted' | 'duplicate'>,
+    rows: InboxEvent[],
+    result: { accepted: string[]; duplicates: string[] },
+  ): void {
+    // accept() answers per copy in call order: the first copy of a new id is accepted, the rest duplicates.
+    const fresh = new Set(result.accepted);
+    for (const row of rows) committed.set(row, fresh.delete(row.eventId) ? 'accepted' : 'duplicate');
+  }
+
+  private logStoreFailure(rows: InboxEvent[], error: unknown): void {
+    this.logger.warn({
+      msg: 'inbox write failed: SQS messages left for redelivery',
+      eventIds: rows.map((r) => r.eventId),
+      err: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

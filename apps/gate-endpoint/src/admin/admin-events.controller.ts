@@ -1,0 +1,50 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { errorBody } from '../common/openapi.util';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminEventsService, type EventView } from './admin-events.service';
+import { adminDocs } from './admin.dto';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ schema: errorBody, description: 'missing or wrong bearer token (admin.token)' })
+@UseGuards(AdminAuthGuard)
+@Controller('admin/events')
+export class AdminEventsController {
+  constructor(private readonly events: AdminEventsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The event audit trail, newest first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  @ApiQuery({
+    name: 'outcome',
+    required: false,
+    enum: ['pending', 'refreshed', 'adjusted', 'ignored', 'rejected', 'heartbeat'],
+  })
+  @ApiQuery({
+    name: 'reason',
+    required: false,
+    description: 'e.g. unknown_account, unsupported_event, malformed_json',
+  })
+  @ApiQuery({ name: 'before', required: false, description: 'next page: the nextBefore of the previous one' })
+  @ApiOkResponse({ schema: adminDocs.events })
+  list(@Query() query: unknown): Promise<{ items: EventView[]; nextBefore: string | null }> {
+    return this.events.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One event of the audit trail' })
+  @ApiOkResponse({ schema: adminDocs.event })
+  @ApiNotFoundResponse({ schema: errorBody })
+  find(@Param('id') id: string): Promise<EventView> {
+    return this.events.find(id);
+  }
+}

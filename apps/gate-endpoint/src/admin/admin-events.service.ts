@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { CacheStore, type InboxEntryView } from '@event-cache/cache-store';
+import { CodedError } from '@event-cache/platform';
+import { parseInput } from '../common/request-input.util';
+import { AppErrorCode } from '../error-status';
+import { eventListQuery } from './admin.dto';
+
+export interface EventView {
+  id: string;
+  channel: string;
+  source: string | null;
+  detailType: string | null;
+  account: string | null;
+  region: string | null;
+  receivedAt: string;
+  processedAt: string | null;
+  outcome: string;
+  reason: string | null;
+  refreshKeys: string[];
+  duplicateCount: number;
+}
+
+/** Admin: the event audit trail (what arrived, when, what it caused, or why not). */
+@Injectable()
+export class AdminEventsService {
+  constructor(private readonly store: CacheStore) {}
+
+  async list(query: unknown): Promise<{ items: EventView[]; nextBefore: string | null }> {
+    const q = parseInput(eventListQuery, query, 'query');
+    const limit = q.limit ?? 100;
+    const entries = await this.store.inbox.list({
+      limit,
+      ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+      ...(q.reason !== undefined ? { reason: q.reason } : {}),
+      ...(q.before !== undefined ? { before: new Date(q.before) } : {}),
+    });
+    const items = entries.map(toView);
+    return { items, nextBefore: items.length === limit ? items[items.length - 1].receivedAt : null };
+  }
+
+  async find(id: string): Promise<EventView> {
+    const entry = await this.store.inbox.findById(id);
+    if (!entry) throw new CodedError(AppErrorCode.NotFound, 'no such event (unknown, or past retention)');
+    return toView(entry);
+  }
+}
+
+function toView(e: InboxEntryView): EventView {
+  return {
+    id: e.id,
+    channel: e.channel,
+    source: e.source,
+    detailType: e.detailType,
+    account: e.account,
+    region: e.region,
+    receivedAt: e.receivedAt.toISOString(),
+    processedAt: e.processedAt?.toISOString() ?? null,
+    outcome: e.outcome,
+    reason: e.reason,
+    refreshKeys: e.refreshKeys,
+    duplicateCount: e.duplicateCount,
+  };
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { CacheStore, refreshRequestFor } from '@event-cache/cache-store';
+import { MetricsService } from '@event-cache/platform';
+import { AccountsService } from '../common/accounts.service';
+import { parseInput } from '../common/request-input.util';
+import {
+  ON_DEMAND_BODIES,
+  ON_DEMAND_TYPES,
+  type OnDemandType,
+  onDemandType,
+  planOnDemand,
+} from './on-demand.plan';
+
+/** Clouddriver's answer: the keys a caller can wait for, by cache type (`{}`: nothing to wait for). */
+export interface CachedIdentifiers {
+  cachedIdentifiersByType: Record<string, string[]>;
+}
+
+export interface OnDemandResult {
+  /** 202: a refresh is pending (poll GET /cache/aws/{type} or `location`); 200: nothing to wait for. */
+  status: 200 | 202;
+  location?: string;
+  body: CachedIdentifiers;
+}
+
+const NOTHING: OnDemandResult = { status: 200, body: { cachedIdentifiersByType: {} } };
+
+/**
+ * `POST /cache/aws/{type}` as Clouddriver answers it (DESIGN 4.3), so an unmodified Orca works:
+ * a known account/region enqueues an on-demand refresh (coalescing with one already pending for
+ * the key) and answers 202 with its key; an unknown type, account or region answers 200 with
+ * nothing to wait for; only a malformed body is a 400.
+ */
+@Injectable()
+export class OnDemandRequestService {
+  private readonly requests;
+  private readonly refreshes;
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly accounts: AccountsService,
+    metrics: MetricsService,
+  ) {
+    this.requests = metrics.counter({
+      name: 'on_demand_requests_total',
+      help: 'Force-refresh calls by on-demand type and result (pending, nothing_to_wait_for)',
+      labelNames: ['type', 'result'],
+    });
+    this.refreshes = metrics.counter({
+      name: 'refresh_requests_total',
+      help: 'Refresh requests enqueued, by origin, key type and whether they folded into a pending one',
+      labelNames: ['origin', 'type', 'coalesced'],
+    });
+  }
+
+  async request(rawType: string, body: unknown): Promise<OnDemandResult> {
+    const type = onDemandType(rawType);
+    if (type === undefined) return this.nothing('unsupported');
+    const input = parseInput(ON_DEMAND_BODIES[type], body);
+    if (!this.accounts.has(input.account, input.region)) return this.nothing(type);
+    const plan = planOnDemand(type, input);
+    if (plan.kind === 'nothing') return this.nothing(type);
+    if (plan.kind === 'run_agent') {
+      await this.store.schedules.runNow({
+        account: input.account,
+        region: input.region,
+        kind: plan.agentKind,
+      });
+      return this.nothing(type);
+    }
+    const [enqueued] = await this.store.refreshes.enqueue([
+      refreshRequestFor(plan.target, 'on-demand', new Date(), plan.extra),
+    ]);
+    this.requests.inc({ type, result: 'pending' });
+    this.refreshes.inc({
+      origin: 'on-demand',
+      type: plan.target.type,
+      coalesced: String(enqueued.coalesced),
+    });
+    return {
+      status: 202,
+      location: `/refreshes/${enqueued.id}`,
+      body: { cachedIdentifiersByType: { [ON_DEMAND_TYPES[type]]: [plan.target.key] } },
+    };
+  }
+
+  private nothing(type: OnDemandType | 'unsupported'): OnDemandResult {
+    this.requests.inc({ type, result: 'nothing_to_wait_for' });
+    return NOTHING;
+  }
+}

@@ -1,0 +1,76 @@
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { errorBody } from '../common/openapi.util';
+import { type CachedIdentifiers, OnDemandRequestService } from './on-demand-request.service';
+import { type OnDemandEntry, OnDemandStatusService } from './on-demand-status.service';
+import { onDemandDocs } from './on-demand.dto';
+
+const TYPE_PARAM = {
+  name: 'type',
+  description:
+    'ServerGroup, LoadBalancer or SecurityGroup (case-insensitive); other types have nothing to wait for',
+};
+
+/** Clouddriver's force-refresh API (DESIGN 4.3), so an unmodified Orca works against this service. */
+@ApiTags('force refresh (Clouddriver-compatible)')
+@Controller('cache/aws')
+export class OnDemandController {
+  constructor(
+    private readonly requests: OnDemandRequestService,
+    private readonly status: OnDemandStatusService,
+  ) {}
+
+  @Post(':type')
+  @ApiOperation({
+    summary: 'Force a cache refresh, as Orca calls Clouddriver',
+    description:
+      '202 with the pending keys and a Location header to GET /refreshes/{id}; 200 with {} when there is nothing to ' +
+      'wait for (unknown type, account or region). Bodies: ServerGroup {serverGroupName, asgName, account, region[, zone]}, ' +
+      'LoadBalancer {loadBalancerName, account, region, loadBalancerType?, vpcId?, evict?}, SecurityGroup ' +
+      '{account, region, securityGroupName?, vpcId?, evict?}. Extra fields are ignored.',
+  })
+  @ApiParam(TYPE_PARAM)
+  @ApiBody({ schema: onDemandDocs.body })
+  @ApiAcceptedResponse({
+    schema: onDemandDocs.cachedIdentifiers,
+    description: 'refresh pending; see Location',
+  })
+  @ApiOkResponse({ schema: onDemandDocs.cachedIdentifiers, description: 'nothing to wait for' })
+  @ApiBadRequestResponse({
+    schema: errorBody,
+    description: 'malformed body (schema_violation, forbidden_key)',
+  })
+  async request(
+    @Param('type') type: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CachedIdentifiers> {
+    const result = await this.requests.request(type, body);
+    res.status(result.status);
+    if (result.location) res.setHeader('Location', result.location);
+    return result.body;
+  }
+
+  @Get(':type')
+  @ApiOperation({
+    summary: 'Pending and processed on-demand entries, as Orca polls them',
+    description:
+      'Server groups: pending and recently processed entries; load balancers and security groups: pending only.',
+  })
+  @ApiParam(TYPE_PARAM)
+  @ApiQuery({ name: 'id', required: false, description: 'one key only' })
+  @ApiOkResponse({ schema: onDemandDocs.entries })
+  list(@Param('type') type: string, @Query('id') id?: string): Promise<OnDemandEntry[]> {
+    return this.status.list(type, typeof id === 'string' ? id : undefined);
+  }
+}

@@ -1,0 +1,124 @@
+import { createSign } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SnsMessage, snsStringToSign } from '@event-cache/events';
+
+/** libs/events' fixtures, read from disk (nothing test-only is imported across projects). */
+export const FIXTURES = join(__dirname, '..', '..', '..', 'libs', 'events', 'src', '__fixtures__');
+export const TEST_CERT_PATH = join(FIXTURES, 'sns', 'test-signing.cert.pem');
+const TEST_KEY = readFileSync(join(FIXTURES, 'sns', 'test-signing.key.pem'), 'utf8');
+
+export const TOPIC = 'arn:aws:sns:us-east-1:123456789012:event-cache';
+export const CERT_URL =
+  'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000000000test.pem';
+export const API_KEY = 'test-api-key-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export const BASE_CONFIG = `
+accounts:
+  - name: prod
+    accountId: "123456789012"
+    regions: [{ name: us-east-1 }, { name: us-west-2 }]
+sns:
+  topicArns: [${TOPIC}]
+  trustedCertificates: { "${CERT_URL}": "${TEST_CERT_PATH}" }
+  maxMessageAgeSeconds: 3600
+events:
+  apiKey: ${API_KEY}
+admin:
+  token: ${ADMIN_TOKEN}
+`;
+
+export function writeConfig(yaml: string = BASE_CONFIG): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'gate-endpoint-e2e-')), 'config.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+export function fixture(relativePath: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(FIXTURES, relativePath), 'utf8')) as Record<string, unknown>;
+}
+
+/** An EventBridge fixture with a fresh id (and any field replaced). */
+export function event(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...fixture(`eventbridge/${name}`), id: crypto.randomUUID(), ...overrides };
+}
+
+type SnsType = SnsMessage['Type'];
+
+/** An SNS HTTP message signed the way AWS signs it, with the committed test key. */
+export function signedSns(
+  fields: Partial<Record<string, string>> & { Type?: SnsType } = {},
+  options: { tamper?: (m: Record<string, string>) => void } = {},
+): Record<string, string> {
+  const type = fields.Type ?? 'Notification';
+  const base: Record<string, string> = {
+    Type: type,
+    MessageId: crypto.randomUUID(),
+    TopicArn: TOPIC,
+    Message: '{}',
+    Timestamp: new Date().toISOString(),
+    SignatureVersion: '2',
+    SigningCertURL: CERT_URL,
+    ...(type === 'Notification'
+      ? {
+          UnsubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${TOPIC}:1`,
+        }
+      : {
+          Token: 'a1b2c3',
+          SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}&Token=a1b2c3`,
+        }),
+  };
+  const message = { ...base, ...fields } as Record<string, string>;
+  const algorithm = message.SignatureVersion === '1' ? 'RSA-SHA1' : 'RSA-SHA256';
+  message.Signature = createSign(algorithm)
+    .update(snsStringToSign(message as unknown as SnsMessage), 'utf8')
+    .sign(TEST_KEY, 'base64');
+  options.tamper?.(message);
+  return message;
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any route
+}
+
+/** One HTTP call to the service under test; the body is JSON-encoded unless it is a string. */
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const res = await fetch(new URL(path, baseUrl), {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** Polls `probe` until it returns something other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

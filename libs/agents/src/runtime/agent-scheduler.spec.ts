@@ -1,0 +1,266 @@
+import type { AgentAccount, AgentContext, AgentLoadResult, CachingAgentProvider } from '../caching-agent';
+import { InMemoryAgentStore } from '../testing/in-memory-agent-store';
+import { VirtualClock } from '../testing/virtual-clock';
+import { AgentRuntime } from './agent-runtime';
+
+const PROD: AgentAccount = {
+  name: 'prod',
+  accountId: '123456789012',
+  environment: 'prod',
+  regions: [{ name: 'us-east-1' }],
+};
+const POLLING = {
+  defaultIntervalSeconds: 30,
+  intervalSecondsByKind: {},
+  reconcileIntervalSeconds: 600,
+  environmentMultipliers: {},
+};
+
+type Load = (ctx: AgentContext, run: number) => Promise<AgentLoadResult>;
+
+function provider(kind: string, load: Load, types = ['instances']): CachingAgentProvider {
+  let run = 0;
+  return {
+    kind,
+    create: (account, region) => ({
+      id: `${account.name}/${region}/${kind}`,
+      provider: 'aws',
+      kind,
+      account: account.name,
+      region,
+      authoritativeTypes: types,
+      load: (ctx) => load(ctx, ++run),
+    }),
+  };
+}
+
+function instance(id: string, state = 'running') {
+  return {
+    key: `aws:instances:prod:us-east-1:${id}`,
+    type: 'instances',
+    account: 'prod',
+    region: 'us-east-1',
+    attributes: { instanceId: id, state },
+  };
+}
+
+function throttled(): Error {
+  return Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+}
+
+describe('AgentScheduler', () => {
+  let clock: VirtualClock;
+  let store: InMemoryAgentStore;
+  let runtime: AgentRuntime;
+
+  const start = async (providers: CachingAgentProvider[], scheduler: Record<string, number> = {}) => {
+    runtime = new AgentRuntime({
+      accounts: [PROD],
+      polling: POLLING,
+      providers,
+      ports: store.ports(),
+      scheduler: { owner: 'replica-a', firstRunSpreadMs: 0, leaseTtlMs: 30_000, ...scheduler },
+      refresh: { worker: 'replica-a' },
+      runRefreshWorker: false,
+      clock,
+    });
+    await runtime.start();
+  };
+  const schedule = (id: string) => store.schedules.get(id)!;
+  const keys = () => [...store.records.keys()].sort();
+
+  beforeEach(() => {
+    clock = new VirtualClock();
+    store = new InMemoryAgentStore(clock);
+  });
+  afterEach(async () => {
+    const stopped = runtime?.stop();
+    await clock.advance(60_000);
+    await stopped;
+  });
+
+  it('writes complete runs, evicts what a later run no longer returns, and runs again after the interval', async () => {
+    const t0 = clock.now().getTime();
+    await start([
+      provider('InstanceCachingAgent', (ctx, run) =>
+        Promise.resolve({
+          readStartedAt: ctx.now(),
+          resources: run === 1 ? [instance('i-1'), instance('i-2')] : [instance('i-1')],
+        }),
+      ),
+    ]);
+    await clock.advance(100);
+    expect(keys()).toEqual(['aws:instances:prod:us-east-1:i-1', 'aws:instances:prod:us-east-1:i-2']);
+    const first = schedule('prod/us-east-1/InstanceCachingAgent');
+    expect(first.lastRunStats).toMatchObject({ additions: 2, evictions: 0, error: null });
+    expect(first.nextRunAt.getTime()).toBe(t0 + 30_000);
+
+    await clock.advance(29_000);
+    expect(keys()).toHaveLength(2);
+    await clock.advance(1_000);
+    expect(keys()).toEqual(['aws:instances:prod:us-east-1:i-1']);
+    expect(schedule('prod/us-east-1/InstanceCachingAgent').lastRunStats).toMatchObject({
+      additions: 0,
+      evictions: 1,
+    });
+  });
+
+  it('writes and evicts nothing after a failed run, and records the error', async () => {
+    await start([
+      provider('InstanceCachingAgent', (ctx, run) =>
+        run === 1
+          ? Promise.resolve({ readStartedAt: ctx.now(), resources: [instance('i-1'), instance('i-2')] })
+          : Promise.reject(new Error('DescribeInstances: socket hang up')),
+      ),
+    ]);
+    await clock.advance(30_100);
+    expect(keys()).toHaveLength(2);
+    expect(schedule('prod/us-east-1/InstanceCachingAgent').lastRunStats).toMatchObject({
+      additions: 0,
+      evictions: 0,
+      error: 'DescribeInstances: socket hang up',
+    });
+  });
+
+  it('backs the whole account/region off on throttling (doubling, capped) and walks it back on success', async () => {
+    const outcomes = ['ok', 'throttle', 'throttle', 'throttle', 'ok', 'ok', 'ok', 'ok'];
+    await start(
+      [
+        provider('InstanceCachingAgent', (ctx, run) =>
+          outcomes[run - 1] === 'throttle'
+            ? Promise.reject(throttled())
+            : Promise.resolve({ readStartedAt: ctx.now(), resources: [instance(`i-${run}`)] }),
+        ),
+        provider('VpcCachingAgent', (ctx) => Promise.resolve({ readStartedAt: ctx.now(), resources: [] }), [
+          'vpcs',
+        ]),
+      ],
+      { maxThrottleFactor: 4 },
+    );
+    const instanceAgent = () => schedule('prod/us-east-1/InstanceCachingAgent');
+    const factors: number[] = [];
+    for (let run = 1; run <= outcomes.length; run++) {
+      await clock.advance(Math.max(0, instanceAgent().nextRunAt.getTime() - clock.now().getTime()) + 10);
+      factors.push(instanceAgent().dynamicFactor);
+      if (run === 4) {
+        // The sibling shares the back-off, and its own successes did not walk it back meanwhile.
+        expect(schedule('prod/us-east-1/VpcCachingAgent')).toMatchObject({
+          dynamicFactor: 4,
+          intervalMs: 120_000,
+        });
+        expect(instanceAgent()).toMatchObject({
+          consecutiveThrottles: 3,
+          intervalMs: 120_000,
+          intervalReason: 'base 30s (polling.defaultIntervalSeconds) × 4 (throttling back-off) = 2m',
+        });
+      }
+    }
+    expect(factors.slice(0, 4)).toEqual([1, 2, 4, 4]);
+    expect(factors[4]).toBeLessThanOrEqual(2);
+    expect(factors[7]).toBe(1);
+    expect(instanceAgent()).toMatchObject({ intervalMs: 30_000, consecutiveThrottles: 0 });
+    expect(schedule('prod/us-east-1/VpcCachingAgent')).toMatchObject({
+      dynamicFactor: 1,
+      intervalMs: 30_000,
+    });
+    // Throttled runs wrote nothing: only successful runs' instances were cached (the last evicted the rest).
+    expect(keys()).toEqual(['aws:instances:prod:us-east-1:i-8']);
+  });
+
+  it('does not write a run whose lease was lost, and leaves the lease to its new owner', async () => {
+    let finish!: () => void;
+    await start(
+      [
+        provider(
+          'InstanceCachingAgent',
+          (ctx) =>
+            new Promise((resolve) => {
+              finish = () => resolve({ readStartedAt: ctx.now(), resources: [instance('i-1')] });
+            }),
+        ),
+      ],
+      { leaseTtlMs: 3_000 },
+    );
+    await clock.advance(10);
+    // Another replica took the lease over (e.g. this one stalled past the TTL).
+    store.leases.set('prod/us-east-1/InstanceCachingAgent', {
+      owner: 'replica-b',
+      token: '999',
+      expiresAt: clock.now().getTime() + 60_000,
+    });
+    finish();
+    await clock.advance(10);
+    expect(keys()).toEqual([]);
+    expect(store.leases.get('prod/us-east-1/InstanceCachingAgent')?.owner).toBe('replica-b');
+    expect(schedule('prod/us-east-1/InstanceCachingAgent').lastRun).toBeNull();
+    expect(runtime.scheduler.inFlight()).toEqual([]);
+  });
+
+  it('aborts a run when the lease extension reports it lost, without waiting for the agent', async () => {
+    let signal: AbortSignal | undefined;
+    await start(
+      [
+        provider('InstanceCachingAgent', (ctx) => {
+          signal = ctx.signal;
+          return new Promise(() => {}); // ignores its signal
+        }),
+      ],
+      { leaseTtlMs: 3_000 },
+    );
+    await clock.advance(10);
+    store.leases.get('prod/us-east-1/InstanceCachingAgent')!.owner = 'replica-b';
+    await clock.advance(1_000); // the keeper extends every TTL / 3
+    expect(signal?.aborted).toBe(true);
+    expect(runtime.scheduler.inFlight()).toEqual([]);
+  });
+
+  it('never runs more agents at once than its concurrency', async () => {
+    let running = 0;
+    let peak = 0;
+    const slow: Load = async (ctx) => {
+      running++;
+      peak = Math.max(peak, running);
+      await clock.sleep(10_000);
+      running--;
+      return { readStartedAt: ctx.now(), resources: [] };
+    };
+    await start(
+      ['A', 'B', 'C', 'D', 'E'].map((k) => provider(`${k}CachingAgent`, slow)),
+      { concurrency: 2 },
+    );
+    await clock.advance(31_000);
+    expect(peak).toBe(2);
+    expect([...store.schedules.values()].every((s) => s.lastRun !== null)).toBe(true);
+  });
+
+  it('on shutdown lets runs finish within the grace, aborts the rest and releases every lease', async () => {
+    await start(
+      [
+        provider('InstanceCachingAgent', async (ctx) => {
+          await clock.sleep(2_000);
+          return { readStartedAt: ctx.now(), resources: [instance('i-1')] };
+        }),
+        provider('ClusterCachingAgent', () => new Promise(() => {}), ['serverGroups']),
+      ],
+      { shutdownGraceMs: 5_000 },
+    );
+    await clock.advance(10);
+    expect(runtime.scheduler.inFlight().sort()).toEqual([
+      'prod/us-east-1/ClusterCachingAgent',
+      'prod/us-east-1/InstanceCachingAgent',
+    ]);
+    const stopped = runtime.stop();
+    await clock.advance(6_000);
+    await stopped;
+
+    expect(keys()).toEqual(['aws:instances:prod:us-east-1:i-1']);
+    expect(store.leases.size).toBe(0);
+    const aborted = schedule('prod/us-east-1/ClusterCachingAgent');
+    expect(aborted.lastRunStats?.error).toBe('aborted: the replica is shutting down');
+    // Due again at once, so another replica picks it up.
+    expect(aborted.nextRunAt.getTime()).toBeLessThanOrEqual(clock.now().getTime());
+    expect(schedule('prod/us-east-1/InstanceCachingAgent').nextRunAt.getTime()).toBeGreaterThan(
+      clock.now().getTime(),
+    );
+  });
+});

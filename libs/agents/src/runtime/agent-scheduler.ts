@@ -1,0 +1,233 @@
+import type { AgentLeasesPort, AgentSchedulesPort, CacheWriterPort, LeaseGrant } from '../ports';
+import { AbortedError } from './abort';
+import type { AgentCatalog, AgentEntry } from './agent-catalog';
+import { AgentRunner, type RunReport } from './agent-runner';
+import type { SchedulerMetrics } from './agents.metrics';
+import { type Clock, Wakeup } from './clock';
+import type { IntervalPolicy } from './interval.policy';
+import { type HeldLease, LeaseKeeper } from './lease-keeper';
+import type { AgentLogger, SchedulerOptions } from './runtime-options';
+import type { ScheduleTuner } from './schedule-tuner';
+
+export interface SchedulerDeps {
+  catalog: AgentCatalog;
+  leases: AgentLeasesPort;
+  schedules: AgentSchedulesPort;
+  cache: CacheWriterPort;
+  tuner: ScheduleTuner;
+  policy: IntervalPolicy;
+  clock: Clock;
+  metrics: SchedulerMetrics;
+  logger: AgentLogger;
+  options: SchedulerOptions;
+}
+
+/**
+ * One replica's scheduler (DESIGN 3.4, 4.4): acquires due agents in one statement up to its
+ * concurrency, runs each under its lease (extended while it runs), and releases it with the next
+ * run and the run's stats. Replicas share nothing but the database: the lease decides who runs.
+ */
+export class AgentScheduler {
+  private readonly keeper: LeaseKeeper;
+  private readonly runner: AgentRunner;
+  private readonly wakeup: Wakeup;
+  private readonly running = new Map<string, Promise<void>>();
+  /** Stops acquiring and syncing. */
+  private readonly stopping = new AbortController();
+  /** Stops extending leases (after the last run is done). */
+  private readonly closing = new AbortController();
+  private loops: Promise<void>[] = [];
+  private keeping: Promise<void> = Promise.resolve();
+  private stopped: Promise<void> | null = null;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    const { leases, clock, logger, options } = deps;
+    this.keeper = new LeaseKeeper({ leases, clock, logger, owner: options.owner, ttlMs: options.leaseTtlMs });
+    this.runner = new AgentRunner({ cache: deps.cache, keeper: this.keeper, clock });
+    this.wakeup = new Wakeup(clock, this.stopping.signal);
+  }
+
+  /** Registers this replica's agents, computes their intervals and starts the loops. */
+  async start(): Promise<void> {
+    await this.register();
+    try {
+      await this.deps.tuner.sync();
+    } catch (error) {
+      this.deps.logger.warn(`interval sync failed: ${String(error)}`);
+    }
+    this.loops = [this.acquireLoop(), this.syncLoop()];
+    this.keeping = this.keeper.run(this.closing.signal);
+    this.deps.logger.log(
+      `scheduler ${this.deps.options.owner} started: ${this.deps.catalog.entries.length} agents, concurrency ${this.deps.options.concurrency}`,
+    );
+  }
+
+  /**
+   * Graceful shutdown: stop acquiring, let in-flight runs finish within the grace period, abort
+   * the rest (they write nothing and are released as due now, so another replica takes them),
+   * then drop any lease still held.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  /** Agents running now on this replica. */
+  inFlight(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping.abort();
+    this.wakeup.wake();
+    await Promise.allSettled(this.loops); // no new runs from here on
+    const drained = Promise.allSettled([...this.running.values()]);
+    const grace = new AbortController();
+    await Promise.race([drained, this.deps.clock.sleep(this.deps.options.shutdownGraceMs, grace.signal)]);
+    grace.abort();
+    for (const lease of this.keeper.all()) lease.controller.abort(new AbortedError('shutdown'));
+    await Promise.allSettled([...this.running.values()]);
+    this.closing.abort();
+    await this.keeping;
+    try {
+      await this.deps.leases.releaseAll(this.deps.options.owner);
+    } catch (error) {
+      this.deps.logger.warn(`releasing leases at shutdown failed (they expire): ${String(error)}`);
+    }
+    this.deps.logger.log(`scheduler ${this.deps.options.owner} stopped`);
+  }
+
+  private async register(): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    const { policy, options } = this.deps;
+    await this.deps.schedules.register(
+      this.deps.catalog.entries.map(({ agent }) => {
+        const base = policy.base(agent.kind, agent.defaultIntervalMs).ms;
+        const spread = Math.min(base, options.firstRunSpreadMs);
+        return {
+          agentId: agent.id,
+          provider: agent.provider,
+          kind: agent.kind,
+          account: agent.account,
+          region: agent.region,
+          baseIntervalMs: base,
+          firstRunAt: new Date(now + (spread > 0 ? stableHash(agent.id) % spread : 0)),
+        };
+      }),
+    );
+  }
+
+  private async acquireLoop(): Promise<void> {
+    const agentIds = this.deps.catalog.agentIds();
+    if (agentIds.length === 0) return;
+    const { owner, concurrency, leaseTtlMs, pollIntervalMs } = this.deps.options;
+    while (!this.stopping.signal.aborted) {
+      const free = concurrency - this.running.size;
+      if (free > 0) {
+        try {
+          const grants = await this.deps.leases.acquireDue({
+            owner,
+            ttlMs: leaseTtlMs,
+            limit: free,
+            agentIds,
+          });
+          for (const grant of grants) this.launch(grant);
+        } catch (error) {
+          this.deps.logger.warn(`acquiring due agents failed: ${String(error)}`);
+        }
+      }
+      if (this.stopping.signal.aborted) break;
+      await this.wakeup.wait(pollIntervalMs);
+    }
+  }
+
+  private async syncLoop(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      await this.deps.clock.sleep(this.deps.options.intervalSyncMs, this.stopping.signal);
+      if (this.stopping.signal.aborted) break;
+      try {
+        await this.deps.tuner.sync();
+      } catch (error) {
+        this.deps.logger.warn(`interval sync failed: ${String(error)}`);
+      }
+    }
+  }
+
+  private launch(grant: LeaseGrant): void {
+    const entry = this.deps.catalog.get(grant.agentId);
+    if (!entry) return; // not ours (acquireDue is restricted to our ids); its lease lapses
+    const lease = this.keeper.hold(grant);
+    if (this.stopping.signal.aborted) lease.controller.abort(new AbortedError('shutdown'));
+    const run = this.execute(entry, lease).finally(() => {
+      this.keeper.drop(grant.agentId);
+      this.running.delete(grant.agentId);
+      this.wakeup.wake();
+    });
+    this.running.set(grant.agentId, run);
+  }
+
+  private async execute(entry: AgentEntry, lease: HeldLease): Promise<void> {
+    const { clock, metrics, logger } = this.deps;
+    const startedAt = clock.now();
+    if (lease.grant.dueAt) metrics.started((startedAt.getTime() - lease.grant.dueAt.getTime()) / 1_000);
+    let report: RunReport;
+    try {
+      report = await this.runner.run(entry, lease);
+    } catch (error) {
+      report = { outcome: 'failure', additions: 0, evictions: 0, error: String(error) };
+    }
+    const finishedAt = clock.now();
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    metrics.run(entry.agent.kind, report.outcome, durationMs / 1_000, report.additions, report.evictions);
+    if (report.outcome === 'failure' || report.outcome === 'throttled') {
+      logger.warn(`${entry.agent.id}: ${report.outcome}: ${report.error}`);
+    }
+    if (report.abortedBy === 'lease_lost') {
+      metrics.leaseLost();
+      logger.warn(`${entry.agent.id}: lease lost during the run; nothing written`);
+      return; // another replica holds it now: not ours to release
+    }
+    try {
+      await this.deps.tuner.recordOutcome(entry, report.outcome);
+    } catch (error) {
+      logger.warn(`${entry.agent.id}: recording the interval failed: ${String(error)}`);
+    }
+    const release = {
+      agentId: entry.agent.id,
+      token: lease.grant.token,
+      nextRunAt: report.abortedBy === 'shutdown' ? finishedAt : this.nextRun(entry, startedAt, finishedAt),
+      run: {
+        startedAt,
+        durationMs,
+        additions: report.additions,
+        evictions: report.evictions,
+        error: report.error,
+      },
+    };
+    try {
+      const { lost } = await this.deps.leases.release(this.deps.options.owner, [release]);
+      if (lost.length) {
+        metrics.leaseLost();
+        logger.warn(`${entry.agent.id}: lease lost before release`);
+      }
+    } catch (error) {
+      logger.warn(`${entry.agent.id}: release failed (the lease expires): ${String(error)}`);
+    }
+  }
+
+  /** Start-to-start at the interval in force; a run longer than that gets a short pause first. */
+  private nextRun(entry: AgentEntry, startedAt: Date, finishedAt: Date): Date {
+    const interval = this.deps.tuner.intervalFor(entry);
+    return new Date(Math.max(startedAt.getTime() + interval, finishedAt.getTime() + interval / 10));
+  }
+}
+
+/** FNV-1a: a stable spread of first runs (every replica computes the same). */
+function stableHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,64 @@
+/** Time for the scheduler and the refresh worker, injected so tests and simulations control it. */
+export interface Clock {
+  now(): Date;
+  /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+/**
+ * A sleep that can be cut short from elsewhere: loops wait on it between polls and are woken
+ * when work arrives (a run finished, a refresh was enqueued) or when they should stop. A wake-up
+ * with nobody waiting is kept for the next wait, so none is lost between two polls.
+ */
+export class Wakeup {
+  private readonly waiting = new Set<AbortController>();
+  private signalled = false;
+
+  /** `stop`: once aborted, every wait returns at once (loops see it and end). */
+  constructor(
+    private readonly clock: Clock,
+    private readonly stop?: AbortSignal,
+  ) {}
+
+  /** Waits up to `ms`; returns at once if `wake()` was called since the last wait. */
+  async wait(ms: number): Promise<void> {
+    if (this.signalled || this.stop?.aborted) {
+      this.signalled = false;
+      return;
+    }
+    const controller = new AbortController();
+    this.waiting.add(controller);
+    try {
+      await this.clock.sleep(
+        ms,
+        this.stop ? AbortSignal.any([controller.signal, this.stop]) : controller.signal,
+      );
+    } finally {
+      this.waiting.delete(controller);
+    }
+  }
+
+  /** Wakes every waiter (or the next one to wait). */
+  wake(): void {
+    if (this.waiting.size === 0) {
+      this.signalled = true;
+      return;
+    }
+    for (const controller of this.waiting) controller.abort();
+  }
+}

@@ -1,0 +1,203 @@
+import { Readable } from 'node:stream';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { ACCOUNT, AWS_CONFIG } from '../__fixtures__/aws.fixtures';
+import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
+import { AwsClientPool, type AwsClientPoolOptions } from './aws-client.factory';
+
+/**
+ * These tests run the real SDK clients (middleware, signing, retries, XML parsing) against an
+ * in-process HTTP handler that records each request and answers like the service would.
+ */
+interface SeenRequest {
+  hostname: string;
+  port?: number;
+  protocol: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Responder = (request: SeenRequest) => { status: number; body: string };
+
+function fakeAws(respond: Responder) {
+  const seen: SeenRequest[] = [];
+  const handler = {
+    handle: (request: SeenRequest & { body?: unknown }) => {
+      const seenRequest = { ...request, body: typeof request.body === 'string' ? request.body : '' };
+      seen.push(seenRequest);
+      const { status, body } = respond(seenRequest);
+      return Promise.resolve({
+        response: {
+          statusCode: status,
+          headers: { 'content-type': 'text/xml' },
+          body: Readable.from([Buffer.from(body)]),
+        },
+      });
+    },
+  };
+  return { handler, seen };
+}
+
+const EC2_OK = `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>8f7724cf-496f-496e-8fe3-example</requestId>
+  <reservationSet/>
+</DescribeInstancesResponse>`;
+const EC2_THROTTLED = `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>5a6b7c8d-example</RequestID></Response>`;
+const EC2_INTERNAL = `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred</Message></Error></Errors><RequestID>1a2b3c4d-example</RequestID></Response>`;
+const ASG_OK = `<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">
+  <DescribeAutoScalingGroupsResult><AutoScalingGroups/></DescribeAutoScalingGroupsResult>
+  <ResponseMetadata><RequestId>3e6c1c1a-example</RequestId></ResponseMetadata>
+</DescribeAutoScalingGroupsResponse>`;
+const ASSUME_ROLE_OK = (
+  expiration: string,
+) => `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::123456789012:assumed-role/spinnaker-managed/spinnaker-event-cache</Arn>
+      <AssumedRoleId>AROA3XFRBF535PLBIFPI4:spinnaker-event-cache</AssumedRoleId>
+    </AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>
+      <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>
+      <SessionToken>IQoJb3JpZ2luX2VjEXAMPLETOKEN</SessionToken>
+      <Expiration>${expiration}</Expiration>
+    </Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</AssumeRoleResponse>`;
+
+const direct: AwsAgentAccount = { ...ACCOUNT, assumeRole: undefined };
+const staticCredentials = () =>
+  Promise.resolve({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' });
+
+function pool(config: Partial<AwsConfig>, respond: Responder, options: AwsClientPoolOptions = {}) {
+  const aws = fakeAws(respond);
+  const clients = new AwsClientPool(
+    { ...AWS_CONFIG, ...config },
+    { baseCredentials: staticCredentials, requestHandler: aws.handler, ...options },
+  );
+  return { clients, seen: aws.seen };
+}
+
+describe('AwsClientPool', () => {
+  let saved: NodeJS.ProcessEnv;
+  beforeEach(() => (saved = { ...process.env }));
+  afterEach(() => (process.env = saved));
+
+  it('reuses one client per account, region and service', () => {
+    const { clients } = pool({}, () => ({ status: 200, body: EC2_OK }));
+    expect(clients.ec2(direct, 'us-east-1')).toBe(clients.ec2(direct, 'us-east-1'));
+    expect(clients.ec2(direct, 'us-east-1')).not.toBe(clients.ec2(direct, 'eu-west-1'));
+    expect(clients.ec2(direct, 'us-east-1')).not.toBe(
+      clients.ec2({ ...direct, name: 'staging' }, 'us-east-1'),
+    );
+    clients.destroy();
+  });
+
+  it('sends to the configured endpoint, per-service endpoints winning over the global one', async () => {
+    const { clients, seen } = pool(
+      { endpoint: 'http://localstack:4566', endpoints: { autoScaling: 'http://asg.local:5000' } },
+      (r) => ({ status: 200, body: r.hostname === 'asg.local' ? ASG_OK : EC2_OK }),
+    );
+    await clients.ec2(direct, 'us-east-1').send(new DescribeInstancesCommand({}));
+    await clients.autoScaling(direct, 'us-east-1').send(new DescribeAutoScalingGroupsCommand({}));
+    expect(seen.map((r) => `${r.protocol}//${r.hostname}:${r.port}`)).toEqual([
+      'http://localstack:4566',
+      'http://asg.local:5000',
+    ]);
+  });
+
+  it('respects AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EC2 when no endpoint is configured', async () => {
+    process.env.AWS_ENDPOINT_URL = 'http://emulator:4566';
+    process.env.AWS_ENDPOINT_URL_EC2 = 'http://ec2-emulator:4599';
+    const { clients, seen } = pool({}, (r) => ({
+      status: 200,
+      body: r.hostname === 'emulator' ? ASG_OK : EC2_OK,
+    }));
+    await clients.ec2(direct, 'us-east-1').send(new DescribeInstancesCommand({}));
+    await clients.autoScaling(direct, 'us-east-1').send(new DescribeAutoScalingGroupsCommand({}));
+    expect(seen.map((r) => `${r.hostname}:${r.port}`)).toEqual(['ec2-emulator:4599', 'emulator:4566']);
+  });
+
+  it('rate-limits each account/region/service on its own, with per-service rates', async () => {
+    const waits: string[] = [];
+    const { clients } = pool(
+      { rateLimitPerSecond: 2, rateLimitPerSecondByService: { autoScaling: 1 } },
+      (r) => ({ status: 200, body: r.hostname.startsWith('autoscaling') ? ASG_OK : EC2_OK }),
+      {
+        now: () => 0,
+        sleep: (ms) => {
+          waits.push(`${ms}`);
+          return Promise.resolve();
+        },
+      },
+    );
+    const ec2 = clients.ec2(direct, 'us-east-1');
+    for (let i = 0; i < 4; i++) await ec2.send(new DescribeInstancesCommand({}));
+    expect(waits).toEqual(['500', '1000']); // 2/s: two at once, then paced
+    await clients.ec2(direct, 'eu-west-1').send(new DescribeInstancesCommand({}));
+    await clients.ec2(direct, 'eu-west-1').send(new DescribeInstancesCommand({}));
+    expect(waits).toHaveLength(2); // another region has its own bucket
+    const asg = clients.autoScaling(direct, 'us-east-1');
+    await asg.send(new DescribeAutoScalingGroupsCommand({}));
+    await asg.send(new DescribeAutoScalingGroupsCommand({}));
+    expect(waits).toEqual(['500', '1000', '1000']); // 1/s for Auto Scaling
+  });
+
+  it('takes a token for every attempt, retries included', async () => {
+    let calls = 0;
+    const waits: number[] = [];
+    const { clients, seen } = pool(
+      { maxAttempts: 2, rateLimitPerSecond: 1 },
+      () => (++calls === 1 ? { status: 500, body: EC2_INTERNAL } : { status: 200, body: EC2_OK }),
+      {
+        now: () => 0,
+        sleep: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+      },
+    );
+    await clients.ec2(direct, 'us-east-1').send(new DescribeInstancesCommand({}));
+    expect(seen).toHaveLength(2);
+    expect(waits).toEqual([1_000]); // the retry waited for its own token
+  });
+
+  it('surfaces throttling with its AWS error name once attempts are spent', async () => {
+    const { clients } = pool({ maxAttempts: 1 }, () => ({ status: 503, body: EC2_THROTTLED }));
+    await expect(
+      clients.ec2(direct, 'us-east-1').send(new DescribeInstancesCommand({})),
+    ).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      message: 'Request limit exceeded.',
+    });
+  });
+
+  it('assumes the account role once and signs every service call with the assumed credentials', async () => {
+    const expiration = new Date(Date.now() + 3_600_000).toISOString();
+    const { clients, seen } = pool({ endpoint: 'http://localstack:4566' }, (r) =>
+      r.body.includes('Action=AssumeRole')
+        ? { status: 200, body: ASSUME_ROLE_OK(expiration) }
+        : { status: 200, body: EC2_OK },
+    );
+    const account: AwsAgentAccount = { ...ACCOUNT, assumeRole: 'role/spinnaker-managed' };
+    await clients.ec2(account, 'us-east-1').send(new DescribeInstancesCommand({}));
+    await clients.ec2(account, 'eu-west-1').send(new DescribeInstancesCommand({}));
+
+    const assumeCalls = seen.filter((r) => r.body.includes('Action=AssumeRole'));
+    expect(assumeCalls).toHaveLength(1);
+    expect(decodeURIComponent(assumeCalls[0].body)).toContain(
+      'RoleArn=arn:aws:iam::123456789012:role/spinnaker-managed',
+    );
+    expect(decodeURIComponent(assumeCalls[0].body)).toContain('RoleSessionName=spinnaker-event-cache');
+    const ec2Calls = seen.filter((r) => r.body.includes('Action=DescribeInstances'));
+    expect(ec2Calls).toHaveLength(2);
+    for (const call of ec2Calls) {
+      expect(call.headers.authorization).toContain('Credential=ASIAIOSFODNN7EXAMPLE/');
+      expect(call.headers['x-amz-security-token']).toBe('IQoJb3JpZ2luX2VjEXAMPLETOKEN');
+    }
+  });
+});

@@ -1,0 +1,182 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
+import { AssumedRoleCredentials, type AwsCredentialIdentityProvider, roleArn } from './account-credentials';
+import { TokenBucket } from './token-bucket';
+
+export type AwsService = 'ec2' | 'autoScaling' | 'elasticLoadBalancingV2' | 'configService';
+
+/**
+ * The AWS clients the agents use, per account and region. `createAwsAgents` uses an
+ * `AwsClientPool` unless given another factory (tests, or a host with its own clients).
+ */
+export interface AwsClientFactory {
+  ec2(account: AwsAgentAccount, region: string): EC2Client;
+  autoScaling(account: AwsAgentAccount, region: string): AutoScalingClient;
+  elasticLoadBalancingV2(account: AwsAgentAccount, region: string): ElasticLoadBalancingV2Client;
+  /** AWS Config in `region`, with the credentials of the account's `configSource`. */
+  configService(account: AwsAgentAccount, region: string): ConfigServiceClient;
+}
+
+export interface AwsClientPoolOptions {
+  /** Credentials used directly (no `assumeRole`) and to call STS. Default: the SDK's provider chain. */
+  baseCredentials?: AwsCredentialIdentityProvider;
+  /** Passed to every client (tests use a fake HTTP handler). */
+  requestHandler?: unknown;
+  /** Clock and sleep of the rate limiters (tests). */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+type SdkClient = EC2Client | AutoScalingClient | ElasticLoadBalancingV2Client | ConfigServiceClient;
+type ClientConfig = NonNullable<ConstructorParameters<typeof EC2Client>[0]>;
+
+/**
+ * One client per account, region and service, created on first use and reused. Every client:
+ * - uses the account's credentials: STS AssumeRole (`assumeRole`, an ARN or `role/<name>`) cached
+ *   and refreshed before expiry and shared by all its clients, or the default provider chain;
+ * - retries in the SDK's `adaptive` mode (`maxAttempts`), which also slows down on throttling;
+ * - goes through a token bucket of `rateLimitPerSecond` (per-service overrides) for its
+ *   account/region/service, taken on every attempt, retries included (Clouddriver's limiter);
+ * - talks to `endpoints.<service>` / `endpoint` when configured, else wherever the SDK resolves
+ *   (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, then AWS).
+ */
+export class AwsClientPool implements AwsClientFactory {
+  private readonly clients = new Map<string, SdkClient>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly roles = new Map<string, AssumedRoleCredentials>();
+  private readonly sts = new Map<string, STSClient>();
+  private baseCredentials: AwsCredentialIdentityProvider | undefined;
+
+  constructor(
+    private readonly aws: AwsConfig,
+    private readonly options: AwsClientPoolOptions = {},
+  ) {
+    this.baseCredentials = options.baseCredentials;
+  }
+
+  ec2(account: AwsAgentAccount, region: string): EC2Client {
+    return this.client('ec2', account, region, account.assumeRole, (c) => new EC2Client(c));
+  }
+
+  autoScaling(account: AwsAgentAccount, region: string): AutoScalingClient {
+    return this.client('autoScaling', account, region, account.assumeRole, (c) => new AutoScalingClient(c));
+  }
+
+  elasticLoadBalancingV2(account: AwsAgentAccount, region: string): ElasticLoadBalancingV2Client {
+    return this.client(
+      'elasticLoadBalancingV2',
+      account,
+      region,
+      account.assumeRole,
+      (c) => new ElasticLoadBalancingV2Client(c),
+    );
+  }
+
+  configService(account: AwsAgentAccount, region: string): ConfigServiceClient {
+    const role = account.configSource?.assumeRole ?? account.assumeRole;
+    return this.client('configService', account, region, role, (c) => new ConfigServiceClient(c));
+  }
+
+  /** Closes every client's connections. */
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    for (const client of this.sts.values()) client.destroy();
+    this.clients.clear();
+    this.sts.clear();
+  }
+
+  private client<C extends SdkClient>(
+    service: AwsService,
+    account: AwsAgentAccount,
+    region: string,
+    assumeRole: string | undefined,
+    create: (config: ClientConfig) => C,
+  ): C {
+    const key = `${account.name}|${region}|${service}|${assumeRole ?? ''}`;
+    const existing = this.clients.get(key);
+    if (existing) return existing as C;
+    const client = create({
+      region,
+      credentials: this.credentials(account, assumeRole),
+      retryMode: 'adaptive',
+      maxAttempts: this.aws.maxAttempts,
+      ...this.endpoint(service),
+      ...(this.options.requestHandler !== undefined && {
+        requestHandler: this.options.requestHandler as ClientConfig['requestHandler'],
+      }),
+    });
+    const bucket = this.bucket(`${account.name}|${region}|${service}`, service);
+    // After retryMiddleware in the same step: runs once per attempt.
+    (client.middlewareStack as EC2Client['middlewareStack']).add(
+      (next) => async (args) => {
+        await bucket.take();
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'eventCacheRateLimit' },
+    );
+    this.clients.set(key, client);
+    return client;
+  }
+
+  private bucket(key: string, service: AwsService): TokenBucket {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      const rate = this.aws.rateLimitPerSecondByService[service] ?? this.aws.rateLimitPerSecond;
+      bucket = new TokenBucket({ ratePerSecond: rate, now: this.options.now, sleep: this.options.sleep });
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  private endpoint(service: AwsService | 'sts'): { endpoint?: string } {
+    const endpoint = this.aws.endpoints[service] ?? this.aws.endpoint;
+    return endpoint === undefined ? {} : { endpoint };
+  }
+
+  private base(): AwsCredentialIdentityProvider {
+    this.baseCredentials ??= fromNodeProviderChain();
+    return this.baseCredentials;
+  }
+
+  private credentials(
+    account: AwsAgentAccount,
+    assumeRole: string | undefined,
+  ): AwsCredentialIdentityProvider {
+    if (assumeRole === undefined) return this.base();
+    const arn = roleArn(assumeRole, account.accountId);
+    let role = this.roles.get(arn);
+    if (!role) {
+      role = new AssumedRoleCredentials({
+        sts: this.stsClient(account.regions[0]?.name ?? 'us-east-1'),
+        roleArn: arn,
+        sessionName: this.aws.assumeRoleSessionName,
+        durationSeconds: this.aws.assumeRoleDurationSeconds,
+      });
+      this.roles.set(arn, role);
+    }
+    return role.provider;
+  }
+
+  private stsClient(region: string): STSClient {
+    let sts = this.sts.get(region);
+    if (!sts) {
+      sts = new STSClient({
+        region,
+        credentials: this.base(),
+        retryMode: 'adaptive',
+        maxAttempts: this.aws.maxAttempts,
+        ...this.endpoint('sts'),
+        ...(this.options.requestHandler !== undefined && {
+          requestHandler: this.options.requestHandler as ClientConfig['requestHandler'],
+        }),
+      });
+      this.sts.set(region, sts);
+    }
+    return sts;
+  }
+}

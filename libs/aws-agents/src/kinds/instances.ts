@@ -1,0 +1,150 @@
+import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import type { CacheRecord } from '@event-cache/agents';
+import { instanceKey, parseFriggaName, serverGroupKey } from '@event-cache/events';
+import { attributesOf, str, tagValue } from '../aws/attributes';
+import { idsNamedInError, NOT_FOUND_ERROR_NAMES } from '../aws/aws-errors';
+import { allPages, readIsolatingMissing } from '../aws/batching';
+import {
+  CONFIG_RESOURCE_TYPES,
+  ConfigSourceReader,
+  unprocessedFailures,
+} from '../config-source/config-source.reader';
+import { AWS_AGENT_KINDS } from '../aws-agents.model';
+import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
+import { AwsTargetedRefresher, type IdReader, readInChunks, recordsById } from './aws-targeted-refresher';
+
+/** DescribeInstances takes up to 1,000 explicit instance ids (and pages of up to 1,000). */
+const IDS_PER_CALL = 1_000;
+const INSTANCE_ID = /\bi-[0-9a-f]{8,17}\b/g;
+/** States worth caching: a terminated instance is gone (AWS lists it for about an hour). */
+const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+const AUTOSCALING_GROUP_TAG = 'aws:autoscaling:groupName';
+
+/**
+ * An instance record: attributes = the EC2 `Instance` in camelCase; relationship to its server
+ * group from the `aws:autoscaling:groupName` tag (when that name follows Frigga). Terminated
+ * instances make no record.
+ */
+export function instanceRecord(
+  attributes: Record<string, unknown>,
+  scope: AwsScope,
+): CacheRecord | undefined {
+  const instanceId = str(attributes.instanceId);
+  const state = (attributes.state as { name?: unknown } | undefined)?.name;
+  if (instanceId === undefined || state === 'terminated') return undefined;
+  const account = scope.account.name;
+  const region = scope.region;
+  const asg = tagValue(attributes.tags, AUTOSCALING_GROUP_TAG);
+  const sgKey = asg === undefined ? undefined : serverGroupKey({ account, region, serverGroup: asg });
+  const app = asg === undefined ? null : parseFriggaName(asg).app;
+  return {
+    key: instanceKey({ account, region, instanceId }),
+    type: 'instances',
+    account,
+    region,
+    application: app === null ? null : app.toLowerCase(),
+    attributes,
+    relationships: sgKey === undefined ? {} : { serverGroups: [sgKey] },
+  };
+}
+
+function fromSdk(scope: AwsScope) {
+  return (instance: Instance) => instanceRecord(attributesOf(instance), scope);
+}
+
+function flatten(pages: { Reservations?: { Instances?: Instance[] }[] }[]): Instance[] {
+  return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+}
+
+/** Every instance of the account/region: DescribeInstances, 1,000 per page, live states only. */
+export async function readAllInstances(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+  if (scope.account.configSource) {
+    const items = await new ConfigSourceReader(scope).selectAll(CONFIG_RESOURCE_TYPES.instances, signal);
+    return items.flatMap((item) => instanceRecord(item.configuration, scope) ?? []);
+  }
+  const ec2 = scope.clients.ec2(scope.account, scope.region);
+  const pages = await allPages(
+    signal,
+    (NextToken) =>
+      ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }],
+          MaxResults: IDS_PER_CALL,
+          NextToken,
+        }),
+        { abortSignal: signal },
+      ),
+    (page) => page.NextToken,
+  );
+  return flatten(pages).flatMap((i) => fromSdk(scope)(i) ?? []);
+}
+
+/**
+ * Instances by id: one DescribeInstances per 1,000 ids. `InvalidInstanceID.NotFound` fails the
+ * whole call; the ids its message names are set aside and the rest is read again (bisection when
+ * the message names none). A terminated instance counts as gone.
+ */
+export const readInstancesById: IdReader = (scope, ids, signal) => {
+  if (scope.account.configSource) return readInstancesFromConfig(scope, ids, signal);
+  const ec2 = scope.clients.ec2(scope.account, scope.region);
+  return readInChunks(ids, IDS_PER_CALL, signal, async (part) => {
+    const { found } = await readIsolatingMissing(
+      part,
+      async (InstanceIds) => {
+        const pages = await allPages(
+          signal,
+          (NextToken) =>
+            ec2.send(new DescribeInstancesCommand({ InstanceIds, NextToken }), { abortSignal: signal }),
+          (page) => page.NextToken,
+        );
+        return flatten(pages);
+      },
+      {
+        notFound: NOT_FOUND_ERROR_NAMES.instance,
+        idsInError: (error) => idsNamedInError(error, INSTANCE_ID),
+      },
+    );
+    return recordsById(found, (i) => i.InstanceId, fromSdk(scope));
+  });
+};
+
+const readInstancesFromConfig: IdReader = (scope, ids, signal) =>
+  readInChunks(ids, IDS_PER_CALL, signal, async (part) => {
+    const { items, unprocessed } = await new ConfigSourceReader(scope).batchGet(
+      CONFIG_RESOURCE_TYPES.instances,
+      part,
+      signal,
+    );
+    return {
+      byId: recordsById(
+        items,
+        (i) => i.resourceId,
+        (i) => instanceRecord(i.configuration, scope),
+      ),
+      failed: unprocessedFailures(unprocessed),
+    };
+  });
+
+/** Clouddriver's InstanceCachingAgent: every instance of the account/region. */
+export class InstanceCachingAgent extends AwsCachingAgent {
+  static readonly KIND = AWS_AGENT_KINDS.instances;
+  readonly authoritativeTypes = ['instances'] as const;
+
+  constructor(scope: AwsScope) {
+    super(scope, InstanceCachingAgent.KIND);
+  }
+
+  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
+    return readAllInstances(this.scope, signal);
+  }
+}
+
+/** Targeted refreshes of `instances` by instance id. */
+export class InstanceRefresher extends AwsTargetedRefresher {
+  readonly types = ['instances'] as const;
+  protected readonly agentKind = InstanceCachingAgent.KIND;
+
+  protected readers() {
+    return { instanceId: readInstancesById };
+  }
+}

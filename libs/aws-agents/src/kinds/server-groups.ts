@@ -1,0 +1,254 @@
+import { type AutoScalingGroup, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import type { CacheRecord } from '@event-cache/agents';
+import {
+  applicationKey,
+  clusterKey,
+  instanceKey,
+  launchTemplateKey,
+  loadBalancerKey,
+  parseElbArn,
+  parseFriggaName,
+  serverGroupKey,
+  targetGroupKey,
+} from '@event-cache/events';
+import { attributesOf, str } from '../aws/attributes';
+import { allPages, chunk, mapConcurrently, unique } from '../aws/batching';
+import { CONFIG_RESOURCE_TYPES, ConfigSourceReader } from '../config-source/config-source.reader';
+import { AWS_AGENT_KINDS } from '../aws-agents.model';
+import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
+import { AwsTargetedRefresher, type IdReader, readInChunks, recordsById } from './aws-targeted-refresher';
+import { describeAllSubnets, describeSubnetsById } from './networks';
+
+/** DescribeAutoScalingGroups: pages of up to 100, and up to 100 names per call. */
+const PAGE_SIZE = 100;
+const SUBNETS_PER_CALL = 200;
+
+/** A server group with the cluster and application it derives by Frigga naming. */
+export interface ServerGroupRecords {
+  serverGroup: CacheRecord;
+  cluster: CacheRecord;
+  application: CacheRecord;
+}
+
+/**
+ * Records of one Auto Scaling group, Clouddriver-style:
+ * - serverGroup `aws:serverGroups:<cluster>:<account>:<region>:<asg>`, attributes
+ *   `{ name, region, vpcId, asg }` (`asg` = the SDK's AutoScalingGroup in camelCase), relationships
+ *   to its instances, cluster, application, launch template, classic load balancers (by name in
+ *   its VPC) and target groups (from `TargetGroupARNs`: name, type `instance`, its VPC);
+ * - cluster `aws:clusters:<app>:<account>:<cluster>` `{ name, application }`, related to its application;
+ * - application `aws:applications:<app>` `{ name }`.
+ * Links between these are stored on the server group (the side AWS states them on), so a targeted
+ * refresh of one server group never rewrites what the cluster knows about its siblings; the store
+ * reads relationships in both directions, so a cluster still lists its server groups.
+ * Names outside Frigga's convention have no key in Clouddriver and make no records.
+ */
+export function serverGroupRecords(
+  asg: AutoScalingGroup,
+  scope: AwsScope,
+  vpcOfSubnet: ReadonlyMap<string, string>,
+): ServerGroupRecords | undefined {
+  const name = asg.AutoScalingGroupName;
+  if (name === undefined) return undefined;
+  const names = parseFriggaName(name);
+  if (!names.valid || names.cluster === null || names.app === null) return undefined;
+  const account = scope.account.name;
+  const region = scope.region;
+  const key = serverGroupKey({ account, region, serverGroup: name, cluster: names.cluster });
+  if (key === undefined) return undefined;
+  const application = names.app.toLowerCase();
+  const vpcId = vpcOf(asg, vpcOfSubnet);
+
+  const cluster = clusterKey({ application, account, cluster: names.cluster });
+  const app = applicationKey({ application });
+  const template =
+    asg.LaunchTemplate?.LaunchTemplateName ??
+    asg.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.LaunchTemplateName;
+  const relationships: Record<string, string[]> = {
+    clusters: [cluster],
+    applications: [app],
+    instances: (asg.Instances ?? []).flatMap((i) =>
+      i.InstanceId ? [instanceKey({ account, region, instanceId: i.InstanceId })] : [],
+    ),
+    loadBalancers: (asg.LoadBalancerNames ?? []).map((loadBalancerName) =>
+      loadBalancerKey({ account, region, loadBalancerName, vpcId }),
+    ),
+    targetGroups: (asg.TargetGroupARNs ?? []).flatMap((arn) => {
+      const info = parseElbArn(arn);
+      return info?.kind === 'targetgroup'
+        ? [targetGroupKey({ account, region, targetGroupName: info.name, targetType: 'instance', vpcId })]
+        : [];
+    }),
+    launchTemplates: template ? [launchTemplateKey({ account, region, launchTemplateName: template })] : [],
+  };
+  for (const type of Object.keys(relationships)) relationships[type] = unique(relationships[type]).sort();
+
+  return {
+    serverGroup: {
+      key,
+      type: 'serverGroups',
+      account,
+      region,
+      application,
+      attributes: { name, region, vpcId, asg: attributesOf(asg) },
+      relationships,
+    },
+    cluster: {
+      key: cluster,
+      type: 'clusters',
+      account,
+      region: null,
+      application,
+      attributes: { name: names.cluster, application },
+      relationships: { applications: [app] },
+    },
+    application: {
+      key: app,
+      type: 'applications',
+      account: null,
+      region: null,
+      application,
+      attributes: { name: application },
+    },
+  };
+}
+
+function subnetIdsOf(asg: AutoScalingGroup): string[] {
+  return (asg.VPCZoneIdentifier ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function vpcOf(asg: AutoScalingGroup, vpcOfSubnet: ReadonlyMap<string, string>): string | null {
+  for (const subnet of subnetIdsOf(asg)) {
+    const vpc = vpcOfSubnet.get(subnet);
+    if (vpc) return vpc;
+  }
+  return null;
+}
+
+/** subnet id -> VPC id, for all subnets (`undefined`) or the given ones. */
+async function subnetVpcs(
+  scope: AwsScope,
+  subnetIds: string[] | undefined,
+  signal: AbortSignal,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (subnetIds?.length === 0) return out;
+  if (scope.account.configSource) {
+    const reader = new ConfigSourceReader(scope);
+    const items =
+      subnetIds === undefined
+        ? await reader.selectAll(CONFIG_RESOURCE_TYPES.subnets, signal)
+        : (await reader.batchGet(CONFIG_RESOURCE_TYPES.subnets, subnetIds, signal)).items;
+    for (const item of items) {
+      const vpc = str(item.configuration.vpcId);
+      if (vpc) out.set(item.resourceId, vpc);
+    }
+    return out;
+  }
+  const subnets =
+    subnetIds === undefined
+      ? await describeAllSubnets(scope, signal)
+      : (
+          await mapConcurrently(chunk(subnetIds, SUBNETS_PER_CALL), 2, (part) =>
+            describeSubnetsById(scope, part, signal),
+          )
+        ).flat();
+  for (const s of subnets) if (s.SubnetId && s.VpcId) out.set(s.SubnetId, s.VpcId);
+  return out;
+}
+
+/**
+ * Every server group of the account/region with its clusters and applications:
+ * DescribeAutoScalingGroups (100 per page) and DescribeSubnets (for the groups' VPC).
+ */
+export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+  const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
+  const pages = await allPages(
+    signal,
+    (NextToken) =>
+      autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: PAGE_SIZE, NextToken }), {
+        abortSignal: signal,
+      }),
+    (page) => page.NextToken,
+  );
+  const groups = pages.flatMap((p) => p.AutoScalingGroups ?? []);
+  const vpcs = groups.some((g) => subnetIdsOf(g).length > 0)
+    ? await subnetVpcs(scope, undefined, signal)
+    : new Map<string, string>();
+  const byKey = new Map<string, CacheRecord>();
+  for (const group of groups) {
+    const records = serverGroupRecords(group, scope, vpcs);
+    if (!records) continue;
+    for (const record of [records.serverGroup, records.cluster, records.application])
+      byKey.set(record.key, record);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Server groups by name: DescribeAutoScalingGroups with up to 100 names per call (unknown names are
+ * simply absent), plus one DescribeSubnets per 200 of their subnets. Their clusters and
+ * applications are written along (same bodies as a full run), so a new cluster shows at once.
+ */
+export const readServerGroupsByName: IdReader = async (scope, names, signal) => {
+  const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
+  const companions = new Map<string, CacheRecord>();
+  const result = await readInChunks(names, PAGE_SIZE, signal, async (part) => {
+    const pages = await allPages(
+      signal,
+      (NextToken) =>
+        autoScaling.send(
+          new DescribeAutoScalingGroupsCommand({
+            AutoScalingGroupNames: part,
+            MaxRecords: PAGE_SIZE,
+            NextToken,
+          }),
+          { abortSignal: signal },
+        ),
+      (page) => page.NextToken,
+    );
+    const groups = pages.flatMap((p) => p.AutoScalingGroups ?? []);
+    const vpcs = await subnetVpcs(scope, unique(groups.flatMap(subnetIdsOf)), signal);
+    const records = groups.flatMap((g) => serverGroupRecords(g, scope, vpcs) ?? []);
+    for (const r of records) {
+      companions.set(r.cluster.key, r.cluster);
+      companions.set(r.application.key, r.application);
+    }
+    return recordsById(
+      records,
+      (r) => str(r.serverGroup.attributes.name),
+      (r) => r.serverGroup,
+    );
+  });
+  return { ...result, companions: [...companions.values()] };
+};
+
+/**
+ * Clouddriver's ClusterCachingAgent: Auto Scaling groups as server groups, and the clusters and
+ * applications derived from their names; authoritative for all three.
+ */
+export class ClusterCachingAgent extends AwsCachingAgent {
+  static readonly KIND = AWS_AGENT_KINDS.clusters;
+  readonly authoritativeTypes = ['serverGroups', 'clusters', 'applications'] as const;
+
+  constructor(scope: AwsScope) {
+    super(scope, ClusterCachingAgent.KIND);
+  }
+
+  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
+    return readAllServerGroups(this.scope, signal);
+  }
+}
+
+/** Targeted refreshes of `serverGroups` by Auto Scaling group name. */
+export class ServerGroupRefresher extends AwsTargetedRefresher {
+  readonly types = ['serverGroups'] as const;
+  protected readonly agentKind = ClusterCachingAgent.KIND;
+
+  protected readers() {
+    return { autoScalingGroupName: readServerGroupsByName };
+  }
+}
