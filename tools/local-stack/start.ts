@@ -95,18 +95,31 @@ async function main(): Promise<void> {
   }
 }
 
+/** Waits for /health/ready; when it stays down, says which check is down and why. */
 async function waitReady(service: ServiceName, port: number): Promise<boolean> {
+  let last = 'not listening';
   for (let i = 0; i < 120; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
       if (res.ok) return true;
+      last = describeDown(await res.text());
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  console.error(`${service} did not become ready on port ${port}`);
+  console.error(`not ready     ${service.padEnd(22)} http://localhost:${port}: ${last}`);
   return false;
+}
+
+function describeDown(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: Record<string, { message?: string }> };
+    const down = Object.entries(parsed.error ?? {}).map(([name, d]) => `${name}: ${d.message ?? 'down'}`);
+    return down.length ? down.join('; ') : 'not ready';
+  } catch {
+    return 'not ready';
+  }
 }
 
 function redact(url: string): string {
