@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate } from '@event-cache/cache-store';
 import { SERVICE_PORTS, type ServiceName } from '@event-cache/platform';
-import { type RunningPostgres, startEmbeddedPostgres } from '@event-cache/testing';
 
 /**
  * `npm start`: the whole stack on one machine. Starts an embedded PostgreSQL (data kept under
@@ -17,12 +16,12 @@ const SERVICES = Object.keys(SERVICE_PORTS) as ServiceName[];
 const EMBEDDED_PORT = Number(process.env.EVENT_CACHE_PG_PORT ?? 54329);
 
 async function main(): Promise<void> {
-  let postgres: RunningPostgres | undefined;
+  let postgres: Keeper | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const dataDir = join(root, '.data', 'postgres');
     mkdirSync(join(root, '.data'), { recursive: true });
-    postgres = await startEmbeddedPostgres({ dataDir, port: EMBEDDED_PORT });
+    postgres = await startKeeper(dataDir, EMBEDDED_PORT);
     databaseUrl = postgres.adminUrl;
     console.log(`postgres      ${redact(databaseUrl)} (embedded, data in .data/postgres)`);
   } else {
@@ -65,6 +64,7 @@ async function main(): Promise<void> {
     const port = Number(
       process.env[`${service.toUpperCase().replace(/-/g, '_')}_PORT`] ?? SERVICE_PORTS[service],
     );
+    // Own process group: a Ctrl-C reaches only this script, which stops services in order.
     const child = spawn(
       process.execPath,
       ['--enable-source-maps', join(root, 'dist', 'apps', service, 'src', 'main.js')],
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
           EVENT_CACHE_CONFIG: configFile,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       },
     );
     children.set(service, child);
@@ -93,6 +94,37 @@ async function main(): Promise<void> {
         console.log(`ready         ${service.padEnd(22)} http://localhost:${port}  (OpenAPI: /api-docs)`);
     });
   }
+}
+
+interface Keeper {
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts tools/local-stack/postgres-keeper in its own process group and waits for it. */
+async function startKeeper(dataDir: string, port: number): Promise<Keeper> {
+  const child = spawn(
+    process.execPath,
+    [join(root, 'dist', 'tools', 'local-stack', 'postgres-keeper.js'), dataDir, String(port)],
+    { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], detached: true },
+  );
+  const adminUrl = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('ready ')) resolve(line.slice('ready '.length));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited (${code}) before it was ready`)),
+    );
+  });
+  return {
+    adminUrl,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 /** Waits for /health/ready; when it stays down, says which check is down and why. */
