@@ -303,10 +303,7 @@ async function main(): Promise<void> {
         `  ${api}`,
         `polling ${polling.calls.get(api) ?? 0}, events ${events.calls.get(api) ?? 0}`,
       ]),
-      [
-        'refresh batches (events)',
-        `${events.batches} (${round(events.changes / Math.max(1, events.batches), 2)} changes per batch)`,
-      ],
+      ['refresh batches (events)', `${events.batches} for ${events.changes} changes`],
       [
         'staleness, polling p50 / p99 / max',
         `${round(p.p50)} / ${round(p.p99)} / ${round(p.max)} ms (${polling.unresolved} not caught up at the end)`,

@@ -90,7 +90,7 @@ describe('caching-agents (booted with its agents against PostgreSQL)', () => {
     await eventually(async () => {
       const [row] = await db.sql(`SELECT status FROM refresh_request`);
       return row.status === 'succeeded';
-    }, 3_000);
+    }, 5_000);
     expect(refresher.batches).toHaveLength(1);
   });
 

@@ -119,7 +119,7 @@ describe('caching-agents refresh worker on PostgreSQL', () => {
         `SELECT status, attempts, error FROM refresh_request WHERE key LIKE '%i-bad'`,
       );
       return row.status === 'failed' && row;
-    });
+    }, 10_000);
     expect(bad).toEqual({ status: 'failed', attempts: 3, error: 'InvalidInstanceID.Malformed: i-bad' });
     expect(refresher.batches.map((b) => b.items.map((i) => i.id))).toEqual([
       ['i-1', 'i-bad'],

@@ -14,10 +14,11 @@ describe('cachingAgentsOptions', () => {
       maxThrottleFactor: 16,
       firstRunSpreadMs: 30_000,
       shutdownGraceMs: 20_000,
+      runTimeoutMs: 900_000,
     });
     expect(options.refresh).toEqual({
       worker: 'host-1-abc',
-      batchSize: 500,
+      batchSize: 1_000,
       concurrency: 2,
       claimTtlMs: 60_000,
       maxAttempts: 5,

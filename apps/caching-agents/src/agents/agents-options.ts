@@ -26,6 +26,7 @@ export function cachingAgentsOptions(
       maxThrottleFactor: agents.maxThrottleFactor,
       firstRunSpreadMs: agents.firstRunSpreadSeconds * 1_000,
       shutdownGraceMs: agents.shutdownGraceSeconds * 1_000,
+      runTimeoutMs: agents.runTimeoutSeconds * 1_000,
     },
     refresh: {
       worker: replica,

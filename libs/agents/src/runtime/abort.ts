@@ -1,8 +1,14 @@
+const MESSAGES = {
+  lease_lost: 'aborted: the lease was lost',
+  shutdown: 'aborted: the replica is shutting down',
+  timeout: 'aborted: the run took longer than its time limit',
+};
+
 /** Why a run or a batch was aborted: the signal's reason. */
 export class AbortedError extends Error {
   override readonly name = 'AbortedError';
-  constructor(readonly reason: 'lease_lost' | 'shutdown') {
-    super(reason === 'lease_lost' ? 'aborted: the lease was lost' : 'aborted: the replica is shutting down');
+  constructor(readonly reason: 'lease_lost' | 'shutdown' | 'timeout') {
+    super(MESSAGES[reason]);
   }
 }
 

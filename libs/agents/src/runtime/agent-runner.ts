@@ -72,13 +72,10 @@ export class AgentRunner {
 
 function aborted(signal: AbortSignal): RunReport {
   const cause = signal.reason instanceof AbortedError ? signal.reason.reason : 'shutdown';
-  return {
-    outcome: 'aborted',
-    additions: 0,
-    evictions: 0,
-    error: new AbortedError(cause).message,
-    abortedBy: cause,
-  };
+  const error = new AbortedError(cause).message;
+  // A run over its time limit failed (the lease is still ours); the others were taken from us.
+  if (cause === 'timeout') return { outcome: 'failure', additions: 0, evictions: 0, error };
+  return { outcome: 'aborted', additions: 0, evictions: 0, error, abortedBy: cause };
 }
 
 function validate(result: AgentLoadResult | undefined): string | null {

@@ -214,6 +214,29 @@ describe('AgentScheduler', () => {
     expect(runtime.scheduler.inFlight()).toEqual([]);
   });
 
+  it('fails a run that outlives its time limit, and runs the agent again at its interval', async () => {
+    let runs = 0;
+    await start(
+      [
+        provider('InstanceCachingAgent', (ctx, run) => {
+          runs = run;
+          return run === 1
+            ? new Promise(() => {}) // a hung AWS call, deaf to its signal
+            : Promise.resolve({ readStartedAt: ctx.now(), resources: [instance('i-1')] });
+        }),
+      ],
+      { runTimeoutMs: 120_000 },
+    );
+    await clock.advance(120_100);
+    const agent = schedule('prod/us-east-1/InstanceCachingAgent');
+    expect(agent.lastRunStats).toMatchObject({ error: 'aborted: the run took longer than its time limit' });
+    expect(store.leases.size).toBe(0);
+    expect(keys()).toEqual([]);
+    await clock.advance(agent.nextRunAt.getTime() - clock.now().getTime() + 10);
+    expect(runs).toBe(2);
+    expect(keys()).toEqual(['aws:instances:prod:us-east-1:i-1']);
+  });
+
   it('never runs more agents at once than its concurrency', async () => {
     let running = 0;
     let peak = 0;

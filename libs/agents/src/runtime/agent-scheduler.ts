@@ -158,7 +158,15 @@ export class AgentScheduler {
     if (!entry) return; // not ours (acquireDue is restricted to our ids); its lease lapses
     const lease = this.keeper.hold(grant);
     if (this.stopping.signal.aborted) lease.controller.abort(new AbortedError('shutdown'));
+    const { signal } = lease.controller;
+    const done = new AbortController();
+    void this.deps.clock
+      .sleep(this.deps.options.runTimeoutMs, AbortSignal.any([signal, done.signal]))
+      .then(() => {
+        if (!signal.aborted && !done.signal.aborted) lease.controller.abort(new AbortedError('timeout'));
+      });
     const run = this.execute(entry, lease).finally(() => {
+      done.abort();
       this.keeper.drop(grant.agentId);
       this.running.delete(grant.agentId);
       this.wakeup.wake();

@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   maxThrottleFactor: number;
   /** New agents' first runs are spread over this long (or their interval, if shorter). */
   firstRunSpreadMs: number;
+  /** A run still going after this long is aborted and counts as failed (nothing written). */
+  runTimeoutMs: number;
 }
 
 export interface RefreshWorkerOptions {
@@ -55,10 +57,11 @@ export const DEFAULT_SCHEDULER_OPTIONS: Omit<SchedulerOptions, 'owner'> = {
   shutdownGraceMs: 20_000,
   maxThrottleFactor: 16,
   firstRunSpreadMs: 30_000,
+  runTimeoutMs: 900_000,
 };
 
 export const DEFAULT_REFRESH_WORKER_OPTIONS: Omit<RefreshWorkerOptions, 'worker'> = {
-  batchSize: 500,
+  batchSize: 1_000,
   concurrency: 2,
   claimTtlMs: 60_000,
   maxAttempts: 5,

@@ -5,7 +5,7 @@ const ms = (max: number) => z.number().int().min(1).max(max);
 /** The refresh worker of caching-agents: targeted and on-demand refreshes. */
 export const agentsRefreshSchema = z.strictObject({
   /** Most refresh requests of one account/region/type claimed and read together. */
-  batchSize: z.number().int().min(1).max(5_000).default(500),
+  batchSize: z.number().int().min(1).max(5_000).default(1_000),
   /** Batches processed at the same time by one replica. */
   concurrency: z.number().int().min(1).max(64).default(2),
   /** A claim lapses after this long; a crashed worker's requests are then claimed again. */
@@ -32,6 +32,8 @@ export const agentsSchema = z.strictObject({
   maxThrottleFactor: z.number().int().min(1).max(1_024).default(16),
   /** First runs of newly registered agents are spread over this long (0 = all at once). */
   firstRunSpreadSeconds: z.number().int().min(0).max(3_600).default(30),
+  /** A run still going after this long is aborted and counts as failed (a hung AWS call). */
+  runTimeoutSeconds: z.number().int().min(10).max(86_400).default(900),
   /** On shutdown, how long running agents and refresh batches may finish before they are aborted. */
   shutdownGraceSeconds: z.number().int().min(0).max(600).default(20),
   refresh: agentsRefreshSchema.default(agentsRefreshSchema.parse({})),
