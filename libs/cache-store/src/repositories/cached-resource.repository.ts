@@ -401,7 +401,12 @@ function rowJson(p: Prepared): string {
 
 /** Relationships in a canonical order, so the same links always hash the same. */
 function relationshipsText(relationships: Record<string, string[]>): string {
-  return Object.keys(relationships)
+  const types = Object.keys(relationships);
+  // The common case (an instance's one server group) needs no sorting or de-duplication.
+  if (types.length === 1 && relationships[types[0]].length <= 1) {
+    return `${types[0]}\t${relationships[types[0]][0] ?? ''}`;
+  }
+  return types
     .sort()
     .map((type) => `${type}\t${[...new Set(relationships[type])].sort().join('\t')}`)
     .join('\n');
