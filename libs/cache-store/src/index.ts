@@ -12,3 +12,4 @@ export * from './repositories/event-inbox.repository';
 export * from './repositories/pipeline-health.repository';
 export * from './repositories/clouddriver-registry.repository';
 export { globToLike } from './repositories/sql';
+export { pendingInboxEntry, rejectedInboxEntry } from './inbox-entries';

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CacheStore, type InboxEvent } from '@event-cache/cache-store';
+import { CacheStore, type InboxEvent, pendingInboxEntry, rejectedInboxEntry } from '@event-cache/cache-store';
 import { hasUnstorableText, isTransientRejection, parseSqsMessageBody } from '@event-cache/events';
 import { APP_CONFIG, type AppConfig, MetricsService } from '@event-cache/platform';
-import { pendingInboxEntry, rejectedInboxEntry } from '../ingest/inbox-entry.mapper';
 import { queueRegion } from './sqs-client.factory';
 import type { SqsDisposition, SqsReceivedMessage } from './sqs.model';
 

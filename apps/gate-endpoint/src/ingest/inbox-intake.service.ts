@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { InboxChannel } from '@event-cache/cache-store';
+import { type InboxChannel, pendingInboxEntry } from '@event-cache/cache-store';
 import { hasUnstorableText, type IngestedEvent, type Rejection } from '@event-cache/events';
 import { CodedError, MetricsService } from '@event-cache/platform';
-import { pendingInboxEntry } from '../common/inbox-entry.mapper';
 import { InboxBatcher } from './inbox-batcher.service';
 
 export interface IntakeReceipt {

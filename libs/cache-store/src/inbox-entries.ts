@@ -1,5 +1,6 @@
-import type { InboxChannel, InboxEvent } from '@event-cache/cache-store';
 import type { IngestedEvent, RejectReason } from '@event-cache/events';
+import type { InboxChannel } from './entities';
+import type { InboxEvent } from './repositories/event-inbox.repository';
 
 /**
  * The inbox row of an accepted event: the envelope's columns, and the whole `IngestedEvent` as
