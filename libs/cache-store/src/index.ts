@@ -1,6 +1,6 @@
 export * from './entities';
 export { createDataSource, type DatabaseOptions } from './data-source';
-export { migrate, migrationsApplied, schemaDrift } from './migrate';
+export { migrate, migrationsApplied, schemaDrift, waitForMigrations } from './migrate';
 export { CacheStore, openCacheStore, StoreRepositories } from './cache-store';
 export { CacheStoreModule, DatabaseReadiness } from './cache-store.module';
 export * from './repositories/cached-resource.repository';

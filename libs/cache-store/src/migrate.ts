@@ -46,3 +46,50 @@ export async function schemaDrift(dataSource: DataSource): Promise<string[]> {
 export async function migrationsApplied(dataSource: DataSource): Promise<boolean> {
   return !(await dataSource.showMigrations());
 }
+
+export interface WaitForMigrationsOptions {
+  /** Give up after this long (the database unreachable counts as not yet migrated). */
+  timeoutMs: number;
+  /** Pause between two checks. */
+  pollMs?: number;
+  /** Told why each check did not pass yet, e.g. to log it. */
+  onPending?: (reason: string) => void;
+}
+
+/**
+ * Resolves once every known migration has been applied to the database (by someone else: a
+ * Kubernetes Job, another replica); rejects after the timeout with the last reason. What a
+ * service's init container runs so it never starts against an older schema.
+ */
+export async function waitForMigrations(
+  options: DatabaseOptions,
+  { timeoutMs, pollMs = 2_000, onPending }: WaitForMigrationsOptions,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reason = await pendingReason(options);
+    if (!reason) return;
+    onPending?.(reason);
+    if (Date.now() + pollMs > deadline) {
+      throw new Error(`migrations still not applied after ${Math.round(timeoutMs / 1000)} s: ${reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** Why the schema is not ready, or undefined when it is. Opens a short-lived connection. */
+async function pendingReason(options: DatabaseOptions): Promise<string | undefined> {
+  const dataSource = createDataSource({ ...options, poolSize: 1, applicationName: 'event-cache-wait' });
+  try {
+    await dataSource.initialize();
+  } catch (e) {
+    return `database unreachable (${e instanceof Error ? e.message : String(e)})`;
+  }
+  try {
+    return (await migrationsApplied(dataSource)) ? undefined : 'migrations pending';
+  } catch (e) {
+    return `cannot read the migrations table (${e instanceof Error ? e.message : String(e)})`;
+  } finally {
+    await dataSource.destroy();
+  }
+}
