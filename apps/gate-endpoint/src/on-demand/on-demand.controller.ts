@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -9,7 +9,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { errorBody } from '../common/openapi.util';
 import { type CachedIdentifiers, OnDemandRequestService } from './on-demand-request.service';
 import { type OnDemandEntry, OnDemandStatusService } from './on-demand-status.service';
@@ -34,7 +34,7 @@ export class OnDemandController {
   @ApiOperation({
     summary: 'Force a cache refresh, as Orca calls Clouddriver',
     description:
-      '202 with the pending keys and a Location header to GET /refreshes/{id}; 200 with {} when there is nothing to ' +
+      '202 with the pending keys and a Location header (absolute URL) to GET /refreshes/{id}; 200 with {} when there is nothing to ' +
       'wait for (unknown type, account or region). Bodies: ServerGroup {serverGroupName, asgName, account, region[, zone]}, ' +
       'LoadBalancer {loadBalancerName, account, region, loadBalancerType?, vpcId?, evict?}, SecurityGroup ' +
       '{account, region, securityGroupName?, vpcId?, evict?}. Extra fields are ignored.',
@@ -53,11 +53,12 @@ export class OnDemandController {
   async request(
     @Param('type') type: string,
     @Body() body: unknown,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CachedIdentifiers> {
     const result = await this.requests.request(type, body);
     res.status(result.status);
-    if (result.location) res.setHeader('Location', result.location);
+    if (result.location) res.setHeader('Location', absoluteLocation(req, result.location));
     return result.body;
   }
 
@@ -73,4 +74,21 @@ export class OnDemandController {
   list(@Param('type') type: string, @Query('id') id?: string): Promise<OnDemandEntry[]> {
     return this.status.list(type, typeof id === 'string' ? id : undefined);
   }
+}
+
+const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The Location as an absolute URL on the host the caller used: Orca's webhook stage polls the
+ * header as it is, and not every Orca release resolves a relative one against the stage's URL.
+ * The scheme honours X-Forwarded-Proto (TLS ended at an Ingress). A Host that is not a plain
+ * host[:port] gets the relative path instead of being echoed.
+ */
+export function absoluteLocation(req: Pick<Request, 'headers' | 'protocol'>, path: string): string {
+  const host = req.headers.host;
+  if (!host || !HOST.test(host)) return path;
+  const forwarded = req.headers['x-forwarded-proto'];
+  const proto = typeof forwarded === 'string' ? forwarded.split(',')[0].trim().toLowerCase() : '';
+  const scheme = proto === 'https' || proto === 'http' ? proto : req.protocol;
+  return `${scheme}://${host}${path}`;
 }
