@@ -13,7 +13,7 @@ import {
 import { type ResourceRef, instanceRef, serverGroupRef, toTarget } from './resource.refs';
 
 const DEFAULT_HEARTBEAT_PERIOD_MS = 60_000;
-const DEFAULT_TOLERATED_MISSES = 2;
+const DEFAULT_TOLERATED_MISSES = 1;
 const DEFAULT_ISSUE_FACTOR = 2;
 const DEFAULT_ISSUE_TTL_MS = 60 * 60_000;
 

@@ -76,11 +76,11 @@ export const eventsSchema = z.strictObject({
   heartbeat: z
     .strictObject({
       periodSeconds: seconds(86_400).default(60),
-      toleratedMisses: z.number().int().min(1).max(100).default(2),
+      toleratedMisses: z.number().int().min(1).max(100).default(1),
       /** Only Scheduled Events of these EventBridge rule names count as heartbeats (empty = any). */
       ruleNames: z.array(z.string().min(1)).max(100).default([]),
     })
-    .default({ periodSeconds: 60, toleratedMisses: 2, ruleNames: [] }),
+    .default({ periodSeconds: 60, toleratedMisses: 1, ruleNames: [] }),
 });
 
 /** gate-endpoint: the admin API. */
