@@ -117,6 +117,20 @@ describe('loadConfig', () => {
     expect(problems({ PORT: '80a' })).toEqual(['PORT: must be a whole number']);
   });
 
+  it("wants the Config aggregator's role as a full ARN: role/<name> would name the cached account's", () => {
+    const account = (role: string) =>
+      file(
+        `accounts:\n  - name: a\n    accountId: "123456789012"\n    regions: [{ name: us-east-1 }]\n    configSource: { aggregatorName: org, assumeRole: ${role} }\n`,
+      );
+    expect(problems({ EVENT_CACHE_CONFIG: account('role/config-reader') })).toEqual([
+      "accounts.0.configSource.assumeRole: an IAM role ARN in the aggregator's account",
+    ]);
+    const config = loadConfig('caching-agents', {
+      EVENT_CACHE_CONFIG: account('arn:aws:iam::999999999999:role/config-reader'),
+    });
+    expect(config.accounts[0].configSource?.assumeRole).toBe('arn:aws:iam::999999999999:role/config-reader');
+  });
+
   it('rejects prototype-polluting keys and leaves Object.prototype alone', () => {
     expect(problems({ EVENT_CACHE_CONFIG: file('polling:\n  __proto__: { polluted: true }\n') })).toEqual([
       'polling.__proto__: forbidden key',

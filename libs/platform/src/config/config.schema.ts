@@ -51,9 +51,11 @@ export const accountSchema = z.strictObject({
         .regex(/^[\w-]{1,256}$/, 'a Config aggregator name')
         .optional(),
       region: regionName.optional(),
+      // A full ARN only: the aggregator usually lives in another account (the delegated
+      // administrator), and `role/<name>` would name a role in the cached account.
       assumeRole: z
         .string()
-        .regex(/^(arn:aws[a-z-]*:iam::\d{12}:role\/.+|role\/.+)$/, 'an IAM role ARN or role/<name>')
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN in the aggregator's account")
         .optional(),
     })
     .optional(),
