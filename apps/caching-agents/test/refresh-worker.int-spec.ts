@@ -121,11 +121,11 @@ describe('caching-agents refresh worker on PostgreSQL', () => {
       return row.status === 'failed' && row;
     }, 10_000);
     expect(bad).toEqual({ status: 'failed', attempts: 3, error: 'InvalidInstanceID.Malformed: i-bad' });
-    expect(refresher.batches.map((b) => b.items.map((i) => i.id))).toEqual([
-      ['i-1', 'i-bad'],
-      ['i-bad'],
-      ['i-bad'],
-    ]);
+    // Read once and three times; how the first reads were batched depends on which of the
+    // worker's concurrent claims won each row (SKIP LOCKED), so only the counts are asserted.
+    const reads = refresher.batches.flatMap((b) => b.items.map((i) => i.id));
+    expect(reads.filter((id) => id === 'i-1')).toHaveLength(1);
+    expect(reads.filter((id) => id === 'i-bad')).toHaveLength(3);
     expect(await statuses()).toEqual([
       { status: 'failed', n: 1 },
       { status: 'succeeded', n: 1 },
