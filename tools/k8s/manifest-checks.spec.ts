@@ -5,12 +5,9 @@ import {
   configProblems,
   type K8sObject,
   overlayProblems,
-  rbacProblems,
   Rendered,
+  renderingProblems,
   schemaProblems,
-  shutdownProblems,
-  wiringProblems,
-  workloadProblems,
 } from './manifest-checks';
 
 /**
@@ -66,15 +63,7 @@ const container = (objects: K8sObject[], service: string): Any =>
 function allProblems(objects: K8sObject[]): string[] {
   const schema = schemaProblems(objects);
   if (schema.length) return schema.map((p) => `${p.where}: ${p.message}`);
-  const rendered = new Rendered(objects);
-  const config = configProblems(rendered);
-  return [
-    ...workloadProblems(rendered),
-    ...wiringProblems(rendered),
-    ...rbacProblems(rendered),
-    ...config.problems,
-    ...shutdownProblems(rendered, config.configs),
-  ].map((p) => `${p.where}: ${p.message}`);
+  return renderingProblems(new Rendered(objects)).problems.map((p) => `${p.where}: ${p.message}`);
 }
 
 /** The problems found after `change` is applied to a fresh copy of the base. */

@@ -528,3 +528,19 @@ export function overlayProblems(
   }
   return problems;
 }
+
+/** Every check of one rendering whose objects passed the schemas; also its loaded configuration. */
+export function renderingProblems(rendered: Rendered): { problems: Problem[]; config?: AppConfig } {
+  const config = configProblems(rendered);
+  return {
+    problems: [
+      ...workloadProblems(rendered),
+      ...wiringProblems(rendered),
+      ...rbacProblems(rendered),
+      ...config.problems,
+      ...shutdownProblems(rendered, config.configs),
+    ],
+    // One file serves every service: any service's view of it will do.
+    config: config.configs.values().next().value,
+  };
+}

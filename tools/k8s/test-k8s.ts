@@ -4,16 +4,12 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { AppConfig } from '@event-cache/platform';
 import {
-  configProblems,
   type K8sObject,
   overlayProblems,
   type Problem,
-  rbacProblems,
   Rendered,
+  renderingProblems,
   schemaProblems,
-  shutdownProblems,
-  wiringProblems,
-  workloadProblems,
 } from './manifest-checks';
 
 /**
@@ -86,18 +82,11 @@ function main(): void {
     }
     const r = new Rendered(objects);
     rendered.set(target, r);
-    const config = configProblems(r);
-    const anyConfig = config.configs.values().next().value;
-    if (anyConfig) configs.set(target, anyConfig);
+    const { problems, config } = renderingProblems(r);
+    if (config) configs.set(target, config);
     report(
       target,
-      [
-        ...workloadProblems(r),
-        ...wiringProblems(r),
-        ...rbacProblems(r),
-        ...config.problems,
-        ...shutdownProblems(r, config.configs),
-      ],
+      problems,
       `${objects.length} objects (${[...new Set(objects.map((o) => o.kind))].join(', ')}) valid`,
     );
   }
