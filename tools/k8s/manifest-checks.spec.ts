@@ -174,6 +174,21 @@ describe('Kubernetes manifest checks', () => {
       );
     });
 
+    it('want a V8 heap cap well under the memory limit', () => {
+      const problems = problemsAfter((o) => {
+        container(o, 'caching-agents').resources.limits.memory = '800Mi';
+        const env = container(o, 'event-scheduler').env as { name: string }[];
+        env.splice(
+          env.findIndex((e) => e.name === 'NODE_OPTIONS'),
+          1,
+        );
+      });
+      expect(problems).toEqual([
+        'Deployment/event-cache-event-scheduler: NODE_OPTIONS needs --max-old-space-size under the memory limit, so V8 collects before it is killed',
+        'Deployment/event-cache-caching-agents: V8 heap cap 768 MiB leaves too little of the 800 MiB memory limit (keep it <= 75%)',
+      ]);
+    });
+
     it('want the services to wait for the migrations Job', () => {
       const problems = problemsAfter((o) => {
         delete pod(o, 'caching-agents').initContainers;

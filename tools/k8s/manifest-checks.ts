@@ -142,6 +142,14 @@ export function workloadProblems(rendered: Rendered): Problem[] {
       say('pod template needs prometheus.io/scrape "true" and prometheus.io/path "/metrics"');
     if (Number(annotations['prometheus.io/port']) !== listens)
       say(`prometheus.io/port must be the http port ${listens}`);
+    const heap = /--max-old-space-size=(\d+)/.exec(envValue(main, 'NODE_OPTIONS') ?? '')?.[1];
+    const limit = mebibytes(main.resources?.limits?.memory);
+    if (!heap)
+      say(
+        'NODE_OPTIONS needs --max-old-space-size under the memory limit, so V8 collects before it is killed',
+      );
+    else if (limit !== undefined && Number(heap) > 0.75 * limit)
+      say(`V8 heap cap ${heap} MiB leaves too little of the ${limit} MiB memory limit (keep it <= 75%)`);
     const wait = pod.initContainers?.find((c) =>
       c.command?.some((a) => a.endsWith('tools/db/wait-for-schema.js')),
     );
@@ -226,6 +234,22 @@ function tagOf(image: string | undefined): string | undefined {
   if (image.includes('@')) return image.slice(image.indexOf('@') + 1);
   const lastPart = image.slice(image.lastIndexOf('/') + 1);
   return lastPart.includes(':') ? lastPart.slice(lastPart.indexOf(':') + 1) : undefined;
+}
+
+/** A Kubernetes memory quantity in MiB (Ki, Mi, Gi, K, M, G or bytes); undefined when absent. */
+function mebibytes(quantity: string | number | undefined): number | undefined {
+  if (quantity === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)([KMG]i?)?$/.exec(String(quantity));
+  if (!match) return undefined;
+  const factor: Record<string, number> = {
+    Ki: 1 / 1024,
+    Mi: 1,
+    Gi: 1024,
+    K: 1e3 / 1048576,
+    M: 1e6 / 1048576,
+    G: 1e9 / 1048576,
+  };
+  return Number(match[1]) * (match[2] ? factor[match[2]] : 1 / 1048576);
 }
 
 function envValue(container: IContainer, name: string): string | undefined {
