@@ -256,11 +256,12 @@ describe('gate-endpoint: admin and read APIs (booted against PostgreSQL)', () =>
       ]);
       const all = await admin('GET', '/admin/events?limit=2');
       expect((all.body.items as { id: string }[]).map((e) => e.id)).toEqual(['e-pending', 'e-ignored']);
-      const next = await admin(
-        'GET',
-        `/admin/events?limit=2&before=${encodeURIComponent(all.body.nextBefore as string)}`,
-      );
-      expect(next.body).toEqual({ items: [expect.objectContaining({ id: 'e-rejected' })], nextBefore: null });
+      const next = await admin('GET', `/admin/events?limit=2&cursor=${all.body.nextCursor as string}`);
+      expect(next.body).toEqual({ items: [expect.objectContaining({ id: 'e-rejected' })], nextCursor: null });
+      expect(await admin('GET', '/admin/events?cursor=bm90LWEtY3Vyc29y')).toMatchObject({
+        status: 400,
+        body: { error: 'schema_violation', message: 'query.cursor: not a nextCursor of this API' },
+      });
       expect((await admin('GET', '/admin/events?outcome=ignored&reason=unknown_account')).body.items).toEqual(
         [
           {

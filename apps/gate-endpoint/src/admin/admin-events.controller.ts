@@ -34,9 +34,14 @@ export class AdminEventsController {
     required: false,
     description: 'e.g. unknown_account, unsupported_event, malformed_json',
   })
-  @ApiQuery({ name: 'before', required: false, description: 'next page: the nextBefore of the previous one' })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description: 'only events received before this time (ISO-8601)',
+  })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next page: the nextCursor of the previous one' })
   @ApiOkResponse({ schema: adminDocs.events })
-  list(@Query() query: unknown): Promise<{ items: EventView[]; nextBefore: string | null }> {
+  list(@Query() query: unknown): Promise<{ items: EventView[]; nextCursor: string | null }> {
     return this.events.list(query);
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CacheStore, type InboxEntryView } from '@event-cache/cache-store';
+import { CacheStore, decodeInboxCursor, type InboxEntryView } from '@event-cache/cache-store';
 import { CodedError } from '@event-cache/platform';
 import { parseInput } from '../common/request-input.util';
 import { AppErrorCode } from '../error-status';
@@ -25,17 +25,20 @@ export interface EventView {
 export class AdminEventsService {
   constructor(private readonly store: CacheStore) {}
 
-  async list(query: unknown): Promise<{ items: EventView[]; nextBefore: string | null }> {
+  async list(query: unknown): Promise<{ items: EventView[]; nextCursor: string | null }> {
     const q = parseInput(eventListQuery, query, 'query');
-    const limit = q.limit ?? 100;
-    const entries = await this.store.inbox.list({
-      limit,
+    const cursor = q.cursor === undefined ? undefined : decodeInboxCursor(q.cursor);
+    if (q.cursor !== undefined && !cursor) {
+      throw new CodedError('schema_violation', 'query.cursor: not a nextCursor of this API');
+    }
+    const { entries, nextCursor } = await this.store.inbox.list({
+      limit: q.limit ?? 100,
       ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
       ...(q.reason !== undefined ? { reason: q.reason } : {}),
       ...(q.before !== undefined ? { before: new Date(q.before) } : {}),
+      ...(cursor ? { cursor } : {}),
     });
-    const items = entries.map(toView);
-    return { items, nextBefore: items.length === limit ? items[items.length - 1].receivedAt : null };
+    return { items: entries.map(toView), nextCursor };
   }
 
   async find(id: string): Promise<EventView> {

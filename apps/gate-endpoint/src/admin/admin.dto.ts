@@ -74,7 +74,12 @@ export const eventListQuery = z.strictObject({
     .string()
     .regex(/^[a-z_]{1,64}$/)
     .optional(),
-  before: z.iso.datetime({ offset: true }).optional().describe('page: events received before this time'),
+  before: z.iso.datetime({ offset: true }).optional().describe('only events received before this time'),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,400}$/)
+    .optional()
+    .describe('next page: the nextCursor of the previous one'),
 });
 
 const agentView = z.object({
@@ -138,6 +143,6 @@ export const adminDocs = {
   refreshNow: openApiSchema(refreshNowSchema),
   agents: openApiSchema(z.array(agentView), 'output'),
   affected: openApiSchema(z.object({ agents: z.array(z.string()).describe('ids of the agents changed') })),
-  events: openApiSchema(z.object({ items: z.array(eventView), nextBefore: z.string().nullable() }), 'output'),
+  events: openApiSchema(z.object({ items: z.array(eventView), nextCursor: z.string().nullable() }), 'output'),
   event: openApiSchema(eventView, 'output'),
 };

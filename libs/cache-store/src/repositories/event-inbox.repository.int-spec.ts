@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
 import { openCacheStore, type CacheStore } from '../cache-store';
-import type { InboxEvent } from './event-inbox.repository';
+import { decodeInboxCursor, type InboxEvent } from './event-inbox.repository';
 
 const T0 = new Date('2025-11-20T10:00:00.000Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -240,7 +240,7 @@ describe('EventInboxRepository', () => {
 
     it('lists the audit trail newest first, filtered by outcome, reason and time', async () => {
       const ids = async (options: Parameters<CacheStore['inbox']['list']>[0]) =>
-        (await a.inbox.list(options)).map((e) => e.id);
+        (await a.inbox.list(options)).entries.map((e) => e.id);
 
       expect(await ids({ limit: 10 })).toEqual([uuid(5), uuid(4), uuid(2), uuid(3), uuid(1)]);
       expect(await ids({ limit: 2 })).toEqual([uuid(5), uuid(4)]);
@@ -250,6 +250,27 @@ describe('EventInboxRepository', () => {
       expect(await ids({ limit: 10, before: at(30) })).toEqual([uuid(2), uuid(3), uuid(1)]);
       expect(await ids({ limit: 10, outcome: 'duplicate' })).toEqual([]);
       expect(await a.inbox.findById('no-such-event')).toBeNull();
+    });
+
+    it('pages with a cursor that neither skips nor repeats events received at the same instant', async () => {
+      // One statement: every row gets the same received_at, to the microsecond.
+      await a.inbox.accept(Array.from({ length: 7 }, (_, i) => stateChange(uuid(100 + i), at(50))));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { entries: { id: string }[]; nextCursor: string | null } = await a.inbox.list({
+          limit: 3,
+          ...(cursor ? { cursor: decodeInboxCursor(cursor)! } : {}),
+        });
+        seen.push(...page.entries.map((e) => e.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(4); // 12 events, 3 a page, no empty last page
+      expect(new Set(seen).size).toBe(12);
+      expect(seen.slice(0, 7).sort()).toEqual(Array.from({ length: 7 }, (_, i) => uuid(100 + i)).sort());
+      expect(decodeInboxCursor('bm90LWEtY3Vyc29y')).toBeUndefined();
     });
 
     it('purges processed events received before the cutoff, never pending ones', async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { InboxChannel, InboxOutcome } from '../entities';
 import type { Queryable } from './queryable';
-import { returnedRows, toDate, toDateOrNull } from './sql';
+import { decodeCursor, encodeCursor, returnedRows, toDate, toDateOrNull } from './sql';
 
 export interface InboxEvent {
   eventId: string;
@@ -164,27 +164,41 @@ export class EventInboxRepository {
     return rows.length ? toView(rows[0]) : null;
   }
 
-  /** The audit trail, newest first. */
+  /**
+   * The audit trail, newest first, a page at a time. `cursor` is the `nextCursor` of the previous
+   * page: a keyset on (received_at, event_id) at full precision, so events received in the same
+   * statement (same timestamp) are neither skipped nor repeated.
+   */
   async list(options: {
     limit: number;
     outcome?: InboxOutcome;
     reason?: string;
     before?: Date;
-  }): Promise<InboxEntryView[]> {
-    const rows: InboxRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM event_inbox
+    cursor?: InboxCursor;
+  }): Promise<{ entries: InboxEntryView[]; nextCursor: string | null }> {
+    const limit = Math.min(Math.max(options.limit, 1), 1_000);
+    const rows: (InboxRow & { received_text: string })[] = await this.db.query(
+      `SELECT ${COLUMNS}, received_at::text AS received_text FROM event_inbox
         WHERE ($2::text IS NULL OR outcome = $2) AND ($3::text IS NULL OR reason = $3)
           AND ($4::timestamptz IS NULL OR received_at < $4)
+          AND ($5::timestamptz IS NULL OR received_at < $5 OR (received_at = $5 AND event_id > $6))
         ORDER BY received_at DESC, event_id
-        LIMIT $1`,
+        LIMIT $1 + 1`,
       [
-        Math.min(Math.max(options.limit, 1), 1_000),
+        limit,
         options.outcome ?? null,
         options.reason ?? null,
         options.before ?? null,
+        options.cursor?.receivedAt ?? null,
+        options.cursor?.eventId ?? null,
       ],
     );
-    return rows.map(toView);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      entries: page.map(toView),
+      nextCursor: rows.length > limit ? encodeCursor(`${last.received_text}\n${last.event_id}`) : null,
+    };
   }
 
   async countPending(): Promise<number> {
@@ -255,4 +269,23 @@ function toView(r: InboxRow): InboxEntryView {
     refreshKeys: r.refresh_keys ?? [],
     duplicateCount: r.duplicate_count,
   };
+}
+
+/** Where a page of the audit trail starts: after this event (received_at as PostgreSQL printed it). */
+export interface InboxCursor {
+  receivedAt: string;
+  eventId: string;
+}
+
+const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+
+/** Reads a `nextCursor` back; undefined when it is not one (a client's typo or tampering). */
+export function decodeInboxCursor(cursor: string): InboxCursor | undefined {
+  const text = decodeCursor(cursor) ?? '';
+  const split = text.indexOf('\n');
+  if (split < 0) return undefined;
+  const receivedAt = text.slice(0, split);
+  const eventId = text.slice(split + 1);
+  if (!PG_TIMESTAMPTZ.test(receivedAt) || eventId.length === 0 || eventId.length > 256) return undefined;
+  return { receivedAt, eventId };
 }
