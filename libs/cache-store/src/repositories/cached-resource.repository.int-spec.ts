@@ -260,6 +260,56 @@ describe('CachedResourceRepository', () => {
       );
     });
 
+    it('keeps a cluster another region still has when one region evicts it', async () => {
+      const cluster = `aws:clusters:orders:${ACCOUNT}:orders-api`;
+      const application = 'aws:applications:orders';
+      const shared = [
+        {
+          key: cluster,
+          type: 'clusters',
+          account: ACCOUNT,
+          attributes: { name: 'orders-api' },
+          relationships: { applications: [application] },
+        },
+        { key: application, type: 'applications', attributes: { name: 'orders' } },
+      ];
+      const clusterRun = (region: string, groups: string[], fetchedAt: Date) =>
+        resources.writeAgentResult({
+          agent: `${ACCOUNT}/${region}/ClusterCachingAgent`,
+          authoritativeTypes: ['serverGroups', 'clusters', 'applications'],
+          resources: [
+            ...groups.map((g) => ({
+              key: serverGroupKey(g, ACCOUNT, region),
+              type: 'serverGroups',
+              account: ACCOUNT,
+              region,
+              attributes: { name: g },
+              relationships: { clusters: [cluster], applications: [application] },
+            })),
+            ...(groups.length ? shared : []),
+          ],
+          fetchedAt,
+          complete: true,
+          evictWhenEmpty: true,
+        });
+      await clusterRun('us-east-1', ['orders-api-v001'], at(1));
+      await clusterRun('us-west-2', ['orders-api-v007'], at(2)); // now owns the cluster rows
+
+      // us-west-2's server group is gone: the cluster still has one in us-east-1.
+      const west = await clusterRun('us-west-2', [], at(3));
+      expect(west.evicted).toEqual([serverGroupKey('orders-api-v007', ACCOUNT, 'us-west-2')]);
+      expect(await resources.findByKey(cluster)).toMatchObject({ key: cluster });
+      expect(await resources.findByKey(application)).toMatchObject({ key: application });
+
+      // Then us-east-1's goes too, and us-east-1 owns the rows again once it has written them.
+      await clusterRun('us-east-1', ['orders-api-v001'], at(4));
+      const east = await clusterRun('us-east-1', [], at(5));
+      expect([...east.evicted].sort()).toEqual(
+        [application, cluster, serverGroupKey('orders-api-v001', ACCOUNT, 'us-east-1')].sort(),
+      );
+      expect(await resources.findByKey(cluster)).toBeNull();
+    });
+
     it('evicts nothing after an incomplete run (but still writes what it read)', async () => {
       const run = await resources.writeAgentResult({
         agent: AGENT,
