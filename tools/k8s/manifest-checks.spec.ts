@@ -57,6 +57,10 @@ const find = (objects: K8sObject[], kind: string, name: string): Any => {
 };
 const pod = (objects: K8sObject[], service: string): Any =>
   find(objects, 'Deployment', `event-cache-${service}`).spec.template.spec;
+/** Removes the first item that matches, as a patch deleting it would. */
+const remove = <T>(items: T[], match: (item: T) => boolean): void => {
+  items.splice(items.findIndex(match), 1);
+};
 const container = (objects: K8sObject[], service: string): Any =>
   pod(objects, service).containers.find((c: Any) => c.name === service);
 
@@ -178,10 +182,7 @@ describe('Kubernetes manifest checks', () => {
       const problems = problemsAfter((o) => {
         container(o, 'caching-agents').resources.limits.memory = '800Mi';
         const env = container(o, 'event-scheduler').env as { name: string }[];
-        env.splice(
-          env.findIndex((e) => e.name === 'NODE_OPTIONS'),
-          1,
-        );
+        remove(env, (e) => e.name === 'NODE_OPTIONS');
       });
       expect(problems).toEqual([
         'Deployment/event-cache-event-scheduler: NODE_OPTIONS needs --max-old-space-size under the memory limit, so V8 collects before it is killed',
@@ -192,10 +193,7 @@ describe('Kubernetes manifest checks', () => {
     it('want the services to wait for the migrations Job', () => {
       const problems = problemsAfter((o) => {
         delete pod(o, 'caching-agents').initContainers;
-        o.splice(
-          o.findIndex((x) => x.kind === 'Job'),
-          1,
-        );
+        remove(o, (x) => x.kind === 'Job');
       });
       expect(problems).toEqual([
         'Deployment/event-cache-caching-agents: needs the wait-for-schema init container (the migrations Job runs first)',
@@ -254,11 +252,9 @@ describe('Kubernetes manifest checks', () => {
 
     it('want PodDisruptionBudgets for gate-endpoint and caching-agents', () => {
       const problems = problemsAfter((o) =>
-        o.splice(
-          o.findIndex(
-            (x) => x.kind === 'PodDisruptionBudget' && x.metadata?.name === 'event-cache-gate-endpoint',
-          ),
-          1,
+        remove(
+          o,
+          (x) => x.kind === 'PodDisruptionBudget' && x.metadata?.name === 'event-cache-gate-endpoint',
         ),
       );
       expect(problems).toEqual(['Deployment/event-cache-gate-endpoint: needs a PodDisruptionBudget']);

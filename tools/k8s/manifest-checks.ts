@@ -95,6 +95,22 @@ export class Rendered {
   configMap(name: string): IConfigMap | undefined {
     return this.of<IConfigMap>('ConfigMap').find((c) => c.metadata?.name === name);
   }
+  /** Each Deployment that runs a known service, with its pod and the service's own container. */
+  get services(): ServiceWorkload[] {
+    return this.deployments.flatMap((deployment) => {
+      const service = serviceOf(deployment);
+      const pod = deployment.spec?.template.spec;
+      const main = pod?.containers.find((c) => c.name === service);
+      return service && pod && main ? [{ deployment, service, pod, main }] : [];
+    });
+  }
+}
+
+export interface ServiceWorkload {
+  deployment: IDeployment & K8sObject;
+  service: ServiceName;
+  pod: IPodSpec;
+  main: IContainer;
 }
 
 /** The service a Deployment runs: its `app.kubernetes.io/name` label. */
@@ -391,11 +407,7 @@ export function configProblems(rendered: Rendered): {
   const configs = new Map<ServiceName, AppConfig>();
   const dir = mkdtempSync(join(tmpdir(), 'event-cache-k8s-'));
   try {
-    for (const deployment of rendered.deployments) {
-      const service = serviceOf(deployment);
-      const pod = deployment.spec?.template.spec;
-      const main = pod?.containers.find((c) => c.name === service);
-      if (!service || !pod || !main) continue;
+    for (const { deployment, service, pod, main } of rendered.services) {
       const say = (message: string): number => problems.push({ where: where(deployment), message });
       const env: Record<string, string> = {};
       for (const e of main.env ?? []) {
@@ -482,13 +494,10 @@ function mountedFile(
  */
 export function shutdownProblems(rendered: Rendered, configs: Map<ServiceName, AppConfig>): Problem[] {
   const problems: Problem[] = [];
-  for (const deployment of rendered.deployments) {
-    const service = serviceOf(deployment);
-    const config = service && configs.get(service);
-    const pod = deployment.spec?.template.spec;
-    if (!service || !config || !pod) continue;
-    const main = pod.containers.find((c) => c.name === service);
-    const preStop = main?.lifecycle?.preStop?.exec?.command;
+  for (const { deployment, service, pod, main } of rendered.services) {
+    const config = configs.get(service);
+    if (!config) continue;
+    const preStop = main.lifecycle?.preStop?.exec?.command;
     const pause = preStop?.[0] === 'sleep' ? Number(preStop[1]) : 0;
     const drain =
       service === 'caching-agents'
