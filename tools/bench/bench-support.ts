@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '@event-cache/cache-store';
 import { databaseUrl, type RunningPostgres, startEmbeddedPostgres } from '@event-cache/testing';
@@ -57,3 +59,39 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+/**
+ * Starts one of the services from dist/ as its own process, as deployed; resolves once `readyPath`
+ * (default /health/ready) answers 200 on `env.PORT`.
+ */
+export async function startServiceProcess(
+  service: string,
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; readyPath?: string } = {},
+): Promise<ChildProcess> {
+  const main = join(__dirname, '..', '..', 'apps', service, 'src', 'main.js');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${env.PORT}${options.readyPath ?? '/health/ready'}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+    const status = await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return child;
+    if (Date.now() > deadline) throw new Error(`${service} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** SIGTERM, then waits for the process to exit. */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,14 @@ import { FakeSqsQueue, freePort } from '@event-cache/testing';
 // imports its service definition: a tool may, a lib never.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { service as eventScheduler } from '../../apps/event-scheduler/src/service';
-import { benchDatabase, percentile, printTable, round } from './bench-support';
+import {
+  benchDatabase,
+  percentile,
+  printTable,
+  round,
+  startServiceProcess,
+  stopProcess,
+} from './bench-support';
 import { eventsFixtureText } from './events-corpus';
 
 /**
@@ -129,7 +136,7 @@ events:
   const agent = new Agent({ keepAlive: true, maxSockets: SENDERS });
   try {
     const port = await freePort();
-    gate = await startGate({ ...env, PORT: String(port) });
+    gate = await startServiceProcess('gate-endpoint', { ...env, PORT: String(port) });
     scheduler = await startService(eventScheduler, env);
     const pipeline: Pipeline = {
       queue,
@@ -175,48 +182,13 @@ events:
     console.log(JSON.stringify(result));
   } finally {
     await scheduler?.close();
-    await stopGate(gate);
+    await stopProcess(gate);
     agent.destroy();
     restoreSqs();
     await db.close();
     await close();
     await database.close();
   }
-}
-
-/** Starts gate-endpoint from dist/ as its own process; resolves once it is ready. */
-async function startGate(env: Record<string, string>): Promise<ChildProcess> {
-  const main = join(__dirname, '..', '..', 'apps', 'gate-endpoint', 'src', 'main.js');
-  const child = spawn(process.execPath, [main], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gate-endpoint exited with ${child.exitCode}`);
-    const ready = await get(Number(env.PORT), '/health/ready').catch(() => 0);
-    if (ready === 200) return child;
-    if (Date.now() > deadline) throw new Error('gate-endpoint did not become ready');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stopGate(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function get(port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** POST over a keep-alive connection (node:http: a cheap client, so the load generator stays light). */

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,14 @@ import { Client } from 'pg';
 import { systemClock } from '@event-cache/agents';
 import { freePort } from '@event-cache/testing';
 import { type AccountShape, AwsDouble } from './aws-double';
-import { benchDatabase, percentile, printTable, round } from './bench-support';
+import {
+  benchDatabase,
+  percentile,
+  printTable,
+  round,
+  startServiceProcess,
+  stopProcess,
+} from './bench-support';
 
 /**
  * bench:refresh — DESIGN 6's last two targets, on the four services as deployed (each its own
@@ -70,16 +77,30 @@ async function main(): Promise<void> {
     );
     for (const service of SERVICES) {
       const port = await freePort();
-      const env = { DATABASE_URL: db.url, PORT: String(port), EVENT_CACHE_CONFIG: config };
-      const preload =
-        service === 'caching-agents' ? ['--expose-gc', '-r', join(__dirname, 'aws-double.preload.js')] : [];
-      processes.set(service, {
-        child: await startService(service, port, env, preload, {
-          BENCH_AWS_SHAPE: JSON.stringify(SHAPE),
-          BENCH_DOUBLE_REPORT: doubleReport,
-        }),
-        port,
-      });
+      const heapCap = HEAP_CAP_MB[service];
+      const child = await startServiceProcess(
+        service,
+        {
+          DATABASE_URL: db.url,
+          PORT: String(port),
+          EVENT_CACHE_CONFIG: config,
+          ...(service === 'caching-agents'
+            ? { BENCH_AWS_SHAPE: JSON.stringify(SHAPE), BENCH_DOUBLE_REPORT: doubleReport }
+            : {}),
+        },
+        {
+          nodeArgs: [
+            // As deployed: k8s/base caps each service's V8 heap (NODE_OPTIONS --max-old-space-size).
+            ...(heapCap ? [`--max-old-space-size=${heapCap}`] : []),
+            ...(service === 'caching-agents'
+              ? ['--expose-gc', '-r', join(__dirname, 'aws-double.preload.js')]
+              : []),
+          ],
+          // The forwarder stays unready without a Kubernetes API; it is here for its memory only.
+          readyPath: service === 'clouddriver-forwarder' ? '/health/live' : '/health/ready',
+        },
+      );
+      processes.set(service, { child, port });
     }
     const gate = processes.get('gate-endpoint')!.port;
 
@@ -167,50 +188,9 @@ async function main(): Promise<void> {
     );
   } finally {
     clearInterval(sampler);
-    await Promise.all([...processes.values()].map(({ child }) => stop(child)));
+    await Promise.all([...processes.values()].map(({ child }) => stopProcess(child)));
     await db.close();
   }
-}
-
-/** Starts a service from dist/ as its own process; resolves once it is live (and ready, but for the forwarder). */
-async function startService(
-  service: Service,
-  port: number,
-  env: Record<string, string>,
-  nodeArgs: string[],
-  extraEnv: Record<string, string>,
-): Promise<ChildProcess> {
-  const main = join(__dirname, '..', '..', 'apps', service, 'src', 'main.js');
-  // As deployed: k8s/base caps each service's V8 heap (NODE_OPTIONS --max-old-space-size).
-  const heapCap = HEAP_CAP_MB[service];
-  const child = spawn(
-    process.execPath,
-    [...(heapCap ? [`--max-old-space-size=${heapCap}`] : []), ...nodeArgs, main],
-    {
-      env: { ...process.env, ...env, ...(service === 'caching-agents' ? extraEnv : {}) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  // The forwarder stays unready without a Kubernetes API; it is here for its memory only.
-  const path = service === 'clouddriver-forwarder' ? '/health/live' : '/health/ready';
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
-    const status = await fetch(`http://127.0.0.1:${port}${path}`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return child;
-    if (Date.now() > deadline) throw new Error(`${service} did not start`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Waits until the cache holds at least `instances` instances and its row count stops moving. */
