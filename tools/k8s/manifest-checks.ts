@@ -405,6 +405,14 @@ export function configProblems(rendered: Rendered): {
 } {
   const problems: Problem[] = [];
   const configs = new Map<ServiceName, AppConfig>();
+  // Once per ConfigMap, whichever services mount it.
+  for (const configMap of rendered.of<IConfigMap>('ConfigMap')) {
+    for (const text of Object.values(configMap.data ?? {})) {
+      for (const key of secretKeysIn(text)) {
+        problems.push({ where: where(configMap), message: `${key} is set here; it belongs in the Secret` });
+      }
+    }
+  }
   const dir = mkdtempSync(join(tmpdir(), 'event-cache-k8s-'));
   try {
     for (const { deployment, service, pod, main } of rendered.services) {
@@ -429,13 +437,6 @@ export function configProblems(rendered: Rendered): {
       try {
         const config = loadConfig(service, { ...env, EVENT_CACHE_CONFIG: file });
         configs.set(service, config);
-        for (const key of secretKeysIn(text)) {
-          const configMap = configMapMount(pod, main, path)?.name ?? '(unknown)';
-          problems.push({
-            where: `ConfigMap/${configMap}`,
-            message: `${key} is set here; it belongs in the Secret`,
-          });
-        }
       } catch (e) {
         say(e instanceof ConfigError ? e.message : `configuration: ${String(e)}`);
       }
@@ -448,7 +449,12 @@ export function configProblems(rendered: Rendered): {
 
 /** Config keys holding secrets that a config file sets (they must come from the Secret). */
 function secretKeysIn(text: string): string[] {
-  const file: unknown = parseYaml(text);
+  let file: unknown;
+  try {
+    file = parseYaml(text);
+  } catch {
+    return []; // not YAML: loading the configuration says so
+  }
   const section = (name: string): Record<string, unknown> => {
     const value = (file as Record<string, unknown> | null)?.[name];
     return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
@@ -462,29 +468,20 @@ function secretKeysIn(text: string): string[] {
     .map(([name, key]) => `${name}.${key}`);
 }
 
-/** The ConfigMap mounted where `path` is, and the key of `path` in it. */
-function configMapMount(
-  pod: IPodSpec,
-  container: IContainer,
-  path: string,
-): { name: string; key: string } | undefined {
-  for (const mount of container.volumeMounts ?? []) {
-    const prefix = mount.mountPath.endsWith('/') ? mount.mountPath : `${mount.mountPath}/`;
-    if (!path.startsWith(prefix)) continue;
-    const name = pod.volumes?.find((v) => v.name === mount.name)?.configMap?.name;
-    return name ? { name, key: path.slice(prefix.length) } : undefined;
-  }
-  return undefined;
-}
-
+/** The text of the file at `path` when a mounted ConfigMap holds it. */
 function mountedFile(
   rendered: Rendered,
   pod: IPodSpec,
   container: IContainer,
   path: string,
 ): string | undefined {
-  const mount = configMapMount(pod, container, path);
-  return mount ? rendered.configMap(mount.name)?.data?.[mount.key] : undefined;
+  for (const mount of container.volumeMounts ?? []) {
+    const prefix = mount.mountPath.endsWith('/') ? mount.mountPath : `${mount.mountPath}/`;
+    if (!path.startsWith(prefix)) continue;
+    const name = pod.volumes?.find((v) => v.name === mount.name)?.configMap?.name;
+    return name ? rendered.configMap(name)?.data?.[path.slice(prefix.length)] : undefined;
+  }
+  return undefined;
 }
 
 /**

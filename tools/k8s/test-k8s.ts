@@ -61,10 +61,9 @@ function main(): void {
       console.log(`ok    ${target}: ${summary}`);
       return;
     }
-    const unique = [...new Map(problems.map((p) => [`${p.where}: ${p.message}`, p])).values()];
-    failed += unique.length;
+    failed += problems.length;
     console.log(`FAIL  ${target}:`);
-    for (const p of unique) console.log(`        ${p.where}: ${p.message.replace(/\n/g, '\n          ')}`);
+    for (const p of problems) console.log(`        ${p.where}: ${p.message.replace(/\n/g, '\n          ')}`);
   };
 
   for (const target of targets) {
