@@ -1,5 +1,5 @@
 export * from './cache-record';
-export { toCacheAttributes } from './cache-attributes';
+export { toCacheAttributes } from '@event-cache/events';
 export * from './caching-agent';
 export * from './targeted-refresher';
 export * from './ports';

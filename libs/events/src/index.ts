@@ -33,6 +33,9 @@ export { SnsVerifier, type CertificateFetcher, type SnsVerifierOptions } from '.
 export { SNS_HOST_PATTERN, isTrustedSubscribeUrl, trustedSigningCertUrl } from './sns/sns-url.rules';
 export { snsStringToSign } from './sns/sns-string-to-sign.util';
 
+// Cache attributes: AWS SDK v3 objects in the shape every caching agent stores
+export { camelCaseKey, toCacheAttributes } from './aws/cache-attributes';
+
 // Cache keys (also usable on their own: ./keys has no dependencies)
 export * from './keys';
 

@@ -1,5 +1,4 @@
 import { allPages, readIsolatingMissing } from './batching';
-import { camelCase, toAttributes } from './attributes';
 
 const signal = new AbortController().signal;
 
@@ -53,34 +52,5 @@ describe('readIsolatingMissing', () => {
     expect(result.missing.sort()).toEqual(['id-3', 'id-77']);
     expect(result.found).toHaveLength(98);
     expect(calls).toBeLessThan(30);
-  });
-});
-
-describe('attributes', () => {
-  it("camelCases AWS member names the way Clouddriver's serialized objects read", () => {
-    expect(
-      ['InstanceId', 'DNSName', 'VPCZoneIdentifier', 'AMILaunchIndex', 'Ipv6Address', 'ARN', 'vpcId'].map(
-        camelCase,
-      ),
-    ).toEqual([
-      'instanceId',
-      'dnsName',
-      'vpcZoneIdentifier',
-      'amiLaunchIndex',
-      'ipv6Address',
-      'arn',
-      'vpcId',
-    ]);
-  });
-
-  it('turns dates into ISO strings, drops undefined members and $metadata, keeps tag values as written', () => {
-    expect(
-      toAttributes({
-        LaunchTime: new Date('2026-02-27T09:14:03Z'),
-        KernelId: undefined,
-        $metadata: { httpStatusCode: 200 },
-        Tags: [{ Key: 'Name', Value: 'My-Box' }],
-      }),
-    ).toEqual({ launchTime: '2026-02-27T09:14:03.000Z', tags: [{ key: 'Name', value: 'My-Box' }] });
   });
 });

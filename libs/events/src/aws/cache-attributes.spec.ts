@@ -23,6 +23,10 @@ describe('toCacheAttributes', () => {
 
   it.each([
     ['InstanceId', 'instanceId'],
+    ['DNSName', 'dnsName'],
+    ['VPCZoneIdentifier', 'vpcZoneIdentifier'],
+    ['AMILaunchIndex', 'amiLaunchIndex'],
+    ['Ipv6Address', 'ipv6Address'],
     ['ARN', 'arn'],
     ['VPCId', 'vpcId'],
     ['alreadyCamel', 'alreadyCamel'],

@@ -1,8 +1,9 @@
 /**
- * Cache attributes from an AWS SDK v3 output object, shaped the way Clouddriver stores its
- * (Jackson-serialized) SDK objects: camelCased keys (`InstanceId` -> `instanceId`, `DNSName` ->
- * `dnsName`), dates as ISO-8601 strings, undefined members and `$metadata` dropped, arrays in
- * AWS's order, values untouched.
+ * Cache attributes from an AWS SDK v3 output object, the shape every caching agent stores (and AWS
+ * Config records configuration items in): camelCased keys (`InstanceId` -> `instanceId`,
+ * `DNSName` -> `dnsName`), dates as ISO-8601 strings, undefined members and `$metadata` dropped,
+ * arrays in AWS's order, values untouched. Clouddriver's own shapes (AWS SDK for Java v1 names,
+ * epoch-millisecond dates) are derived from these by the Clouddriver cache projection.
  */
 export function toCacheAttributes(value: object): Record<string, unknown> {
   return convert(value) as Record<string, unknown>;
