@@ -9,6 +9,8 @@ import {
 import { DataSource } from 'typeorm';
 import { CacheStore } from './cache-store';
 import { createDataSource, type DatabaseOptions } from './data-source';
+import { CACHE_PROJECTION, type CacheProjectionPort } from './projection.port';
+import { projectionSql } from './repositories/projection-view';
 import { migrationsApplied } from './migrate';
 import { AgentLeaseRepository } from './repositories/agent-lease.repository';
 import { AgentScheduleRepository } from './repositories/agent-schedule.repository';
@@ -17,6 +19,11 @@ import { ClouddriverRegistryRepository } from './repositories/clouddriver-regist
 import { EventInboxRepository } from './repositories/event-inbox.repository';
 import { PipelineHealthRepository } from './repositories/pipeline-health.repository';
 import { RefreshRequestRepository } from './repositories/refresh-request.repository';
+
+/** What a service adds to its store: a projection kept in step with every resource write. */
+export interface StoreExtras {
+  projection?: CacheProjectionPort | null;
+}
 
 /** /health/ready contribution: the database answers and every migration has been applied. */
 @Injectable()
@@ -57,25 +64,43 @@ const REPOSITORIES = [
 @Module({})
 export class CacheStoreModule {
   /** The store of one service, from its validated configuration. */
-  static forService(config: {
-    service: string;
-    database: { url: string; poolSize: number; statementTimeoutMs: number };
-  }): DynamicModule {
-    return CacheStoreModule.forRoot({
-      url: config.database.url,
-      poolSize: config.database.poolSize,
-      statementTimeoutMs: config.database.statementTimeoutMs,
-      applicationName: config.service,
-    });
+  static forService(
+    config: {
+      service: string;
+      database: { url: string; poolSize: number; statementTimeoutMs: number };
+    },
+    extras: StoreExtras = {},
+  ): DynamicModule {
+    return CacheStoreModule.forRoot(
+      {
+        url: config.database.url,
+        poolSize: config.database.poolSize,
+        statementTimeoutMs: config.database.statementTimeoutMs,
+        applicationName: config.service,
+      },
+      extras,
+    );
   }
 
-  static forRoot(options: DatabaseOptions): DynamicModule {
+  static forRoot(options: DatabaseOptions, extras: StoreExtras = {}): DynamicModule {
+    const { projection } = extras;
     return {
       module: CacheStoreModule,
       providers: [
         {
           provide: DataSource,
           useFactory: async () => createDataSource(options).initialize(),
+        },
+        {
+          provide: CACHE_PROJECTION,
+          useFactory: async (db: DataSource) => {
+            if (!projection) return null;
+            await db.transaction(async (manager) => {
+              await projection.init?.(projectionSql(manager));
+            });
+            return projection;
+          },
+          inject: [DataSource],
         },
         DataSourceCloser,
         DatabaseReadiness,

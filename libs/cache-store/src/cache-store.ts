@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { createDataSource } from './data-source';
+import { CACHE_PROJECTION, type CacheProjectionPort, type ProjectionTransaction } from './projection.port';
+import { projectionSql, TransactionStoreView } from './repositories/projection-view';
 import { AgentLeaseRepository } from './repositories/agent-lease.repository';
 import { AgentScheduleRepository } from './repositories/agent-schedule.repository';
 import { CachedResourceRepository } from './repositories/cached-resource.repository';
@@ -19,8 +21,8 @@ export class StoreRepositories {
   readonly pipelineHealth: PipelineHealthRepository;
   readonly clouddrivers: ClouddriverRegistryRepository;
 
-  constructor(db: DataSource | EntityManager) {
-    this.resources = new CachedResourceRepository(db);
+  constructor(db: DataSource | EntityManager, projection: CacheProjectionPort | null = null) {
+    this.resources = new CachedResourceRepository(db, projection);
     this.leases = new AgentLeaseRepository(db);
     this.schedules = new AgentScheduleRepository(db);
     this.refreshes = new RefreshRequestRepository(db);
@@ -36,12 +38,26 @@ export class StoreRepositories {
  */
 @Injectable()
 export class CacheStore extends StoreRepositories {
-  constructor(private readonly dataSource: DataSource) {
-    super(dataSource);
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(CACHE_PROJECTION) private readonly projection: CacheProjectionPort | null = null,
+  ) {
+    super(dataSource, projection);
   }
 
   transaction<T>(work: (tx: StoreRepositories) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => work(new StoreRepositories(manager)));
+    return this.dataSource.transaction((manager) => work(new StoreRepositories(manager, this.projection)));
+  }
+
+  /**
+   * A transaction as the bound projection sees one (SQL plus the store's state on it): what a
+   * projection's rebuild runs each of its batches in.
+   */
+  projectionTransaction<T>(work: (tx: ProjectionTransaction) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => {
+      const sql = projectionSql(manager);
+      return work({ sql, view: new TransactionStoreView(sql) });
+    });
   }
 
   /**
@@ -102,8 +118,21 @@ function quoteIdent(name: string): string {
 /** Opens a pooled store outside Nest (tools, benchmarks, tests). */
 export async function openCacheStore(
   url: string,
-  options: { poolSize?: number; applicationName?: string } = {},
+  options: { poolSize?: number; applicationName?: string; projection?: CacheProjectionPort } = {},
 ): Promise<{ dataSource: DataSource; store: CacheStore; close: () => Promise<void> }> {
-  const dataSource = await createDataSource({ url, ...options }).initialize();
-  return { dataSource, store: new CacheStore(dataSource), close: () => dataSource.destroy() };
+  const { projection, ...database } = options;
+  const dataSource = await createDataSource({ url, ...database }).initialize();
+  if (projection?.init) {
+    await dataSource
+      .transaction((manager) => projection.init!(projectionSql(manager)))
+      .catch(async (e: unknown) => {
+        await dataSource.destroy();
+        throw e;
+      });
+  }
+  return {
+    dataSource,
+    store: new CacheStore(dataSource, projection ?? null),
+    close: () => dataSource.destroy(),
+  };
 }

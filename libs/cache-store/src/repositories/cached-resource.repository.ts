@@ -1,8 +1,15 @@
 import { hash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  CACHE_PROJECTION,
+  type CacheProjectionPort,
+  type PreviousLink,
+  type StoredResource,
+} from '../projection.port';
+import { projectionSql, TransactionStoreView } from './projection-view';
 import type { Queryable } from './queryable';
-import { chunk, decodeCursor, encodeCursor, globToLike, toDate } from './sql';
+import { chunk, decodeCursor, encodeCursor, globToLike, returnedRows, toDate } from './sql';
 
 /** A resource as an agent or refresher read it from AWS. */
 export interface ResourceRecord {
@@ -96,7 +103,11 @@ interface Prepared {
  */
 @Injectable()
 export class CachedResourceRepository {
-  constructor(@Inject(DataSource) private readonly db: Queryable) {}
+  constructor(
+    @Inject(DataSource) private readonly db: Queryable,
+    /** Kept in step with every write and eviction, in the same transaction. */
+    @Optional() @Inject(CACHE_PROJECTION) private readonly projection: CacheProjectionPort | null = null,
+  ) {}
 
   /** Upserts records in batches (a constant number of statements per batch). */
   async write(records: readonly ResourceRecord[], options: WriteOptions): Promise<WriteResult> {
@@ -139,16 +150,12 @@ export class CachedResourceRepository {
    */
   async evict(keys: readonly string[], fetchedAt: Date): Promise<string[]> {
     if (keys.length === 0) return [];
-    const rows: { key: string }[] = await this.db.query(
+    return this.evicting(
       `WITH gone AS (
          DELETE FROM cached_resource WHERE key = ANY($1::text[]) AND fetched_at <= $2 RETURNING key
-       ), relationships AS (
-         DELETE FROM cached_relationship WHERE source_key IN (SELECT key FROM gone)
-       )
-       SELECT key FROM gone`,
+       ), ${DELETE_LINKS_OF_GONE}`,
       [keys, fetchedAt],
     );
-    return rows.map((r) => r.key);
   }
 
   async findByKey(key: string): Promise<CachedResourceView | null> {
@@ -262,7 +269,13 @@ export class CachedResourceRepository {
         [`[${changed.map(rowJson).join(',')}]`, options.agent ?? null, fetchedAt],
       );
       const keys = rows.map((r) => r.key);
-      await this.replaceRelationships(tx.query.bind(tx) as Query, changed, new Set(keys));
+      const writtenKeys = new Set(keys);
+      const previousLinks = await this.replaceRelationships(tx.query.bind(tx) as Query, changed, writtenKeys);
+      await this.project(tx, {
+        written: changed.filter((p) => writtenKeys.has(p.key)).map((p) => storedResource(p.record)),
+        evicted: [],
+        previousLinks,
+      });
       return keys;
     });
     return {
@@ -272,7 +285,12 @@ export class CachedResourceRepository {
     };
   }
 
-  private async replaceRelationships(query: Query, changed: Prepared[], written: Set<string>): Promise<void> {
+  /** Replaces the outgoing relationships of the written keys; returns the ones they had. */
+  private async replaceRelationships(
+    query: Query,
+    changed: Prepared[],
+    written: Set<string>,
+  ): Promise<PreviousLink[]> {
     const source: string[] = [];
     const target: string[] = [];
     const sourceType: string[] = [];
@@ -288,14 +306,22 @@ export class CachedResourceRepository {
         }
       }
     }
-    await query(`DELETE FROM cached_relationship WHERE source_key = ANY($1::text[])`, [[...written]]);
-    if (source.length === 0) return;
-    await query(
-      `INSERT INTO cached_relationship (source_key, target_key, source_type, target_type)
+    const previous = returnedRows<{ source_key: string; target_key: string; target_type: string }>(
+      await query(
+        `DELETE FROM cached_relationship WHERE source_key = ANY($1::text[])
+         RETURNING source_key, target_key, target_type`,
+        [[...written]],
+      ),
+    ).map((r) => ({ source: r.source_key, target: r.target_key, targetType: r.target_type }));
+    if (source.length > 0) {
+      await query(
+        `INSERT INTO cached_relationship (source_key, target_key, source_type, target_type)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
        ON CONFLICT DO NOTHING`,
-      [source, target, sourceType, targetType],
-    );
+        [source, target, sourceType, targetType],
+      );
+    }
+    return previous;
   }
 
   private async evictMissing(
@@ -307,7 +333,7 @@ export class CachedResourceRepository {
     // Rows without a region (clusters, applications: one key for every region of an account) are
     // written by each region's agent, and the last writer owns them. One region no longer having
     // a cluster does not mean it is gone: such a row stays while anything that stays relates to it.
-    const rows: { key: string }[] = await this.db.query(
+    return this.evicting(
       `WITH missing AS (
          SELECT c.key, c.region FROM cached_resource c
           WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $4
@@ -321,13 +347,45 @@ export class CachedResourceRepository {
                      AND NOT EXISTS (SELECT 1 FROM missing o WHERE o.key = r.source_key)
                      AND EXISTS (SELECT 1 FROM cached_resource s WHERE s.key = r.source_key)))
           RETURNING c.key
-       ), relationships AS (
-         DELETE FROM cached_relationship WHERE source_key IN (SELECT key FROM gone)
-       )
-       SELECT key FROM gone`,
+       ), ${DELETE_LINKS_OF_GONE}`,
       [agent, types, present, runStartedAt],
     );
-    return rows.map((r) => r.key);
+  }
+
+  /**
+   * Runs one eviction statement (its CTE "gone" deletes resources, "links" their outgoing
+   * relationships) and, with a projection, projects it in the same transaction.
+   */
+  private async evicting(statement: string, params: unknown[]): Promise<string[]> {
+    const run = async (db: Queryable) => {
+      const rows: {
+        kind: 'gone' | 'link';
+        source: string;
+        target: string | null;
+        target_type: string | null;
+      }[] = await db.query(statement, params);
+      const evicted = rows.filter((r) => r.kind === 'gone').map((r) => r.source);
+      if (this.projection && evicted.length > 0) {
+        await this.project(db as EntityManager, {
+          written: [],
+          evicted,
+          previousLinks: rows
+            .filter((r) => r.kind === 'link')
+            .map((r) => ({ source: r.source, target: r.target ?? '', targetType: r.target_type ?? '' })),
+        });
+      }
+      return evicted;
+    };
+    return this.projection ? this.db.transaction((tx) => run(tx)) : run(this.db);
+  }
+
+  private async project(
+    tx: EntityManager,
+    change: { written: StoredResource[]; evicted: string[]; previousLinks: PreviousLink[] },
+  ): Promise<void> {
+    if (!this.projection) return;
+    const sql = projectionSql(tx);
+    await this.projection.apply(change, { sql, view: new TransactionStoreView(sql) });
   }
 
   private async withRelationships(rows: ResourceRow[]): Promise<CachedResourceView[]> {
@@ -348,6 +406,30 @@ export class CachedResourceRepository {
 }
 
 type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+/**
+ * The tail of every eviction statement: deletes the outgoing relationships of the resources its
+ * "gone" CTE deleted and answers one row per evicted key and per deleted relationship.
+ */
+const DELETE_LINKS_OF_GONE = `links AS (
+         DELETE FROM cached_relationship WHERE source_key IN (SELECT key FROM gone)
+         RETURNING source_key, target_key, target_type
+       )
+       SELECT 'gone' AS kind, key AS source, NULL AS target, NULL AS target_type FROM gone
+       UNION ALL
+       SELECT 'link', source_key, target_key, target_type FROM links`;
+
+function storedResource(record: ResourceRecord): StoredResource {
+  return {
+    key: record.key,
+    type: record.type,
+    account: record.account ?? null,
+    region: record.region ?? null,
+    application: record.application ?? null,
+    attributes: record.attributes,
+    relationships: record.relationships ?? {},
+  };
+}
 
 const COLUMNS = 'key, type, account, region, application, agent, attributes, fetched_at, changed_at';
 

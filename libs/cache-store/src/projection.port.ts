@@ -1,0 +1,76 @@
+/**
+ * The port through which the store keeps a projection of its resources in step with every write
+ * and eviction, inside the same transaction: the store declares it, a projection implements it
+ * structurally (e.g. `@event-cache/clouddriver-projection`), the service binds one to the other
+ * with `CACHE_PROJECTION`. Without a binding the store projects nothing.
+ */
+
+/** Runs SQL on the store's current transaction. */
+export interface ProjectionSql {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** A resource as the store holds it. */
+export interface StoredResource {
+  key: string;
+  type: string;
+  account: string | null;
+  region: string | null;
+  application: string | null;
+  attributes: Record<string, unknown>;
+  /** Outgoing relationships as the resource's writer stated them: related type -> keys. */
+  relationships: Record<string, string[]>;
+}
+
+/** An outgoing relationship a changed or evicted resource had before the change. */
+export interface PreviousLink {
+  source: string;
+  target: string;
+  targetType: string;
+}
+
+/** What one write or eviction statement changed. */
+export interface ResourceChange {
+  /** Resources inserted or changed, in their new state. */
+  written: StoredResource[];
+  /** Keys evicted. */
+  evicted: string[];
+  /** The outgoing relationships the written and evicted resources had before. */
+  previousLinks: PreviousLink[];
+}
+
+/** Reads of the store's current state, on the same transaction. */
+export interface ProjectionStoreView {
+  /** Resources by key (missing keys are left out). */
+  resources(keys: readonly string[]): Promise<StoredResource[]>;
+  /**
+   * Resources of `sourceType` with a relationship to one of `targets`, each with the target it
+   * links to. `fields` limits the attributes loaded to those top-level members (default: all).
+   */
+  linking(
+    targets: readonly string[],
+    sourceType: string,
+    options?: { fields?: readonly string[] },
+  ): Promise<{ target: string; resource: StoredResource }[]>;
+  /** A page of resources in key order after `afterKey` (rebuilds). */
+  scan(options: {
+    afterKey: string | null;
+    limit: number;
+    types?: readonly string[];
+  }): Promise<StoredResource[]>;
+}
+
+/** A projection's transaction: SQL on the projection's tables, and the store's state. */
+export interface ProjectionTransaction {
+  sql: ProjectionSql;
+  view: ProjectionStoreView;
+}
+
+export interface CacheProjectionPort {
+  /** Called once when the store opens, in a transaction of its own (e.g. to create tables). */
+  init?(sql: ProjectionSql): Promise<void>;
+  /** Called in the transaction that made `change`, after the store's own rows were written. */
+  apply(change: ResourceChange, tx: ProjectionTransaction): Promise<unknown>;
+}
+
+export const CACHE_PROJECTION = Symbol('CACHE_PROJECTION');

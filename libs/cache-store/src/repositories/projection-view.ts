@@ -1,0 +1,84 @@
+import type { EntityManager } from 'typeorm';
+import type { ProjectionSql, ProjectionStoreView, StoredResource } from '../projection.port';
+import { returnedRows } from './sql';
+
+/** `ProjectionSql` on a transaction's EntityManager (UPDATE/DELETE answers unwrapped to rows). */
+export function projectionSql(tx: EntityManager): ProjectionSql {
+  return {
+    query: async <T>(sql: string, params?: unknown[]) => returnedRows<T>(await tx.query(sql, params)),
+  };
+}
+
+type Row = Omit<StoredResource, 'relationships'>;
+
+/** The store's state as a projection reads it, on the writing transaction. */
+export class TransactionStoreView implements ProjectionStoreView {
+  constructor(private readonly sql: ProjectionSql) {}
+
+  async resources(keys: readonly string[]): Promise<StoredResource[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.sql.query<Row>(
+      `SELECT key, type, account, region, application, attributes
+         FROM cached_resource WHERE key = ANY($1::text[]) ORDER BY key`,
+      [keys],
+    );
+    return this.withLinks(rows);
+  }
+
+  async linking(
+    targets: readonly string[],
+    sourceType: string,
+    options: { fields?: readonly string[] } = {},
+  ): Promise<{ target: string; resource: StoredResource }[]> {
+    if (targets.length === 0) return [];
+    const attributes =
+      options.fields === undefined
+        ? 'c.attributes'
+        : `jsonb_strip_nulls(jsonb_build_object(${options.fields
+            .map((_, i) => `$${i + 3}::text, c.attributes -> $${i + 3}::text`)
+            .join(', ')}))`;
+    const rows = await this.sql.query<Row & { target: string }>(
+      `SELECT r.target_key AS target, c.key, c.type, c.account, c.region, c.application,
+              ${options.fields?.length === 0 ? `'{}'::jsonb` : attributes} AS attributes
+         FROM cached_relationship r JOIN cached_resource c ON c.key = r.source_key
+        WHERE r.target_key = ANY($1::text[]) AND r.source_type = $2
+        ORDER BY r.target_key, c.key`,
+      [targets, sourceType, ...(options.fields ?? [])],
+    );
+    const resources = await this.withLinks(rows.map(({ target: _target, ...row }) => row));
+    return rows.map((row, i) => ({ target: row.target, resource: resources[i] }));
+  }
+
+  async scan(options: {
+    afterKey: string | null;
+    limit: number;
+    types?: readonly string[];
+  }): Promise<StoredResource[]> {
+    const rows = await this.sql.query<Row>(
+      `SELECT key, type, account, region, application, attributes FROM cached_resource
+        WHERE ($1::text IS NULL OR key > $1) AND ($2::text[] IS NULL OR type = ANY($2::text[]))
+        ORDER BY key LIMIT $3`,
+      [options.afterKey, options.types ?? null, options.limit],
+    );
+    return this.withLinks(rows);
+  }
+
+  /** Adds each row's outgoing relationships (one query for all of them). */
+  private async withLinks(rows: Row[]): Promise<StoredResource[]> {
+    const keys = [...new Set(rows.map((r) => r.key))];
+    const links = new Map<string, Record<string, string[]>>();
+    if (keys.length > 0) {
+      const found = await this.sql.query<{ source_key: string; target_key: string; target_type: string }>(
+        `SELECT source_key, target_key, target_type FROM cached_relationship
+          WHERE source_key = ANY($1::text[]) ORDER BY source_key, target_type, target_key`,
+        [keys],
+      );
+      for (const link of found) {
+        const byType = links.get(link.source_key) ?? {};
+        (byType[link.target_type] ??= []).push(link.target_key);
+        links.set(link.source_key, byType);
+      }
+    }
+    return rows.map((row) => ({ ...row, relationships: links.get(row.key) ?? {} }));
+  }
+}
