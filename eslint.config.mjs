@@ -43,6 +43,7 @@ export default tseslint.config(
                 'type:model',
                 'type:util',
                 'type:aws',
+                'type:projection',
                 'type:testing',
               ],
             },
@@ -56,6 +57,11 @@ export default tseslint.config(
             // The store implements ports structurally and knows the model, not the SDK.
             {
               sourceTag: 'type:data-access',
+              onlyDependOnLibsWithTags: ['type:model', 'type:util', 'type:testing'],
+            },
+            // The Clouddriver projection implements the store's port structurally; it knows the model only.
+            {
+              sourceTag: 'type:projection',
               onlyDependOnLibsWithTags: ['type:model', 'type:util', 'type:testing'],
             },
             // The model (libs/events) is pure: it depends on no other project.
