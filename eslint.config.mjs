@@ -88,7 +88,14 @@ export default tseslint.config(
   {
     // The test harness is for tests only (the tag constraints cannot tell a spec from code).
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**', 'libs/events/**'],
+    ignores: [
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+      'apps/*/test/**',
+      'libs/testing/**',
+      'libs/events/**',
+    ],
     rules: { 'no-restricted-imports': ['error', { paths: ['@event-cache/testing'] }] },
   },
   {
