@@ -1,13 +1,13 @@
 // Compiles apps/, libs/ and tools/ (tests excluded) into dist/ with SWC, keeping the source
 // layout and rewriting the @event-cache/* aliases to relative paths. Decorator metadata is kept,
-// which NestJS and TypeORM need at run time.
+// which NestJS and TypeORM need at run time. `node tools/build/build.mjs [out-dir]` (default dist).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function build({ quiet = false } = {}) {
+export function build({ quiet = false, outDir = 'dist' } = {}) {
   execFileSync(
     process.execPath,
     [
@@ -16,7 +16,7 @@ export function build({ quiet = false } = {}) {
       'libs',
       'tools',
       '-d',
-      'dist',
+      outDir,
       '--config-file',
       '.swcrc',
       '--ignore',
@@ -27,4 +27,4 @@ export function build({ quiet = false } = {}) {
   );
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) build({ outDir: process.argv[2] });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { migrate } from '@event-cache/cache-store';
-import { startEmbeddedPostgres, type RunningPostgres } from '@event-cache/testing';
+import { PostgresLayoutError, startEmbeddedPostgres, type RunningPostgres } from '@event-cache/testing';
 import { databaseUrl, TEST_ADMIN_URL_ENV, TEST_TEMPLATE_ENV } from '@event-cache/testing';
 
 declare global {
@@ -15,7 +15,12 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const server = await startEmbeddedPostgres();
+    const server = await startEmbeddedPostgres().catch((e: unknown) => {
+      if (!(e instanceof PostgresLayoutError)) throw e;
+      // Not a test failure but a layout that cannot work: what to do, in one line.
+      console.error(`\n${e.message}`);
+      process.exit(1);
+    });
     globalThis.__EVENT_CACHE_PG__ = server;
     adminUrl = server.adminUrl;
   }

@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate } from '@event-cache/cache-store';
 import { SERVICE_PORTS, type ServiceName } from '@event-cache/platform';
 
 /**
- * `npm start`: the whole stack on one machine. Starts an embedded PostgreSQL (data kept under
- * .data/postgres) unless DATABASE_URL is set, applies migrations, starts the four services and
- * says where each listens. Ctrl-C stops the services, then PostgreSQL.
+ * `npm start`: the whole stack on one machine. Starts an embedded PostgreSQL unless DATABASE_URL
+ * is set (data kept in .data/postgres; as root in a folder other users cannot enter, where the
+ * keeper says), applies migrations, starts the four services and says where each listens. Ctrl-C
+ * stops the services, then PostgreSQL.
  */
 const root = resolve(__dirname, '..', '..', '..');
 const SERVICES = Object.keys(SERVICE_PORTS) as ServiceName[];
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
     mkdirSync(join(root, '.data'), { recursive: true });
     postgres = await startKeeper(dataDir, EMBEDDED_PORT);
     databaseUrl = postgres.adminUrl;
-    console.log(`postgres      ${redact(databaseUrl)} (embedded, data in .data/postgres)`);
+    const where = postgres.dataDir === dataDir ? relative(root, dataDir) : postgres.dataDir;
+    console.log(`postgres      ${redact(databaseUrl)} (embedded, data in ${where})`);
   } else {
     console.log(`postgres      ${redact(databaseUrl)} (DATABASE_URL)`);
   }
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
 
 interface Keeper {
   adminUrl: string;
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -108,16 +111,20 @@ async function startKeeper(dataDir: string, port: number): Promise<Keeper> {
     [join(root, 'dist', 'tools', 'local-stack', 'postgres-keeper.js'), dataDir, String(port)],
     { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], detached: true },
   );
-  const adminUrl = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('ready ')) resolve(line.slice('ready '.length));
+      if (line.startsWith('failed ')) reject(new Error(JSON.parse(line.slice('failed '.length)) as string));
     });
-    child.once('exit', (code) =>
+    // 'close' comes after the last line of its output ('exit' may not).
+    child.once('close', (code) =>
       reject(new Error(`embedded PostgreSQL exited (${code}) before it was ready`)),
     );
   });
+  const [adminUrl, ...where] = ready.split(' '); // the URL has no spaces, a path may
   return {
     adminUrl,
+    dataDir: where.join(' '),
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -1,5 +1,6 @@
 export * from './test-database';
 export * from './test-env';
 export * from './postgres-server';
+export { PostgresLayoutError } from './postgres-as-root';
 export * from './service-probe';
 export * from './fake-sqs-queue';
