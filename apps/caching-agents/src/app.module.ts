@@ -1,9 +1,11 @@
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { CachingAgentsModule } from '@event-cache/agents';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
+import { clouddriverProjectionFor } from '@event-cache/clouddriver-projection';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { type AgentFeatures, agentFeatures } from './agents/agent-features';
 import { cachingAgentsOptions } from './agents/agents-options';
+import { ClouddriverOnDemandWatcher } from './clouddriver/clouddriver-on-demand.watcher';
 import { StoreBindingModule } from './store-binding/store-binding.module';
 
 /** Closes the agents' AWS clients once the scheduler and the refresh worker have stopped. */
@@ -21,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CacheStoreModule.forService(config),
+        CacheStoreModule.forService(config, { projection: clouddriverProjectionFor(config) }),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
         CachingAgentsModule.forRoot({
           imports: [StoreBindingModule],
@@ -29,7 +31,10 @@ export class AppModule {
         }),
         CachingAgentsModule.forFeature([...features.providers, ...features.refreshers]),
       ],
-      providers: [{ provide: AgentFeaturesCloser, useFactory: () => new AgentFeaturesCloser(features) }],
+      providers: [
+        { provide: AgentFeaturesCloser, useFactory: () => new AgentFeaturesCloser(features) },
+        ClouddriverOnDemandWatcher,
+      ],
     };
   }
 }

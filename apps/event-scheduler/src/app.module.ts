@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
+import { clouddriverProjectionFor } from '@event-cache/clouddriver-projection';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { InboxModule } from './inbox/inbox.module';
 import { SqsModule } from './sqs/sqs.module';
@@ -10,7 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CacheStoreModule.forService(config),
+        CacheStoreModule.forService(config, { projection: clouddriverProjectionFor(config) }),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
         SqsModule,
         InboxModule,

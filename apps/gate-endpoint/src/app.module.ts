@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
+import { clouddriverProjectionFor } from '@event-cache/clouddriver-projection';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { AdminModule } from './admin/admin.module';
 import { ApiDestinationModule } from './api-destination/api-destination.module';
@@ -14,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CacheStoreModule.forService(config),
+        CacheStoreModule.forService(config, { projection: clouddriverProjectionFor(config) }),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
         CommonModule,
         SnsModule,

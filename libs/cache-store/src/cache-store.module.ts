@@ -107,7 +107,7 @@ export class CacheStoreModule {
         CacheStore,
         ...REPOSITORIES,
       ],
-      exports: [CacheStore, DatabaseReadiness, ...REPOSITORIES],
+      exports: [CacheStore, DatabaseReadiness, CACHE_PROJECTION, ...REPOSITORIES],
     };
   }
 }

@@ -25,7 +25,7 @@ export class StoreRepositories {
     this.resources = new CachedResourceRepository(db, projection);
     this.leases = new AgentLeaseRepository(db);
     this.schedules = new AgentScheduleRepository(db);
-    this.refreshes = new RefreshRequestRepository(db);
+    this.refreshes = new RefreshRequestRepository(db, projection);
     this.inbox = new EventInboxRepository(db);
     this.pipelineHealth = new PipelineHealthRepository(db);
     this.clouddrivers = new ClouddriverRegistryRepository(db);

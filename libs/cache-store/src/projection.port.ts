@@ -20,6 +20,8 @@ export interface StoredResource {
   attributes: Record<string, unknown>;
   /** Outgoing relationships as the resource's writer stated them: related type -> keys. */
   relationships: Record<string, string[]>;
+  /** In a change: the write created the resource (it was not stored before). */
+  created?: boolean;
 }
 
 /** An outgoing relationship a changed or evicted resource had before the change. */
@@ -52,12 +54,30 @@ export interface ProjectionStoreView {
     sourceType: string,
     options?: { fields?: readonly string[] },
   ): Promise<{ target: string; resource: StoredResource }[]>;
-  /** A page of resources in key order after `afterKey` (rebuilds). */
+  /** Which of `keys` the store holds. */
+  existing(keys: readonly string[]): Promise<Set<string>>;
+  /** The keys of resources of `sourceType` with a relationship to one of `targets` (keys only). */
+  linkedFrom(targets: readonly string[], sourceType: string): Promise<{ target: string; source: string }[]>;
+  /** A page of resources in key order after `afterKey`, locked against writes until the transaction ends (rebuilds). */
   scan(options: {
     afterKey: string | null;
     limit: number;
     types?: readonly string[];
   }): Promise<StoredResource[]>;
+}
+
+/**
+ * A force refresh's state (Orca's on-demand refresh): asked for at `cacheTime`, processed by a
+ * read that started after it at `processedTime` (null while pending).
+ */
+export interface OnDemandChange {
+  type: string;
+  key: string;
+  account: string;
+  region: string;
+  cacheTime: Date;
+  processedTime: Date | null;
+  processedCount: number;
 }
 
 /** A projection's transaction: SQL on the projection's tables, and the store's state. */
@@ -71,6 +91,8 @@ export interface CacheProjectionPort {
   init?(sql: ProjectionSql): Promise<void>;
   /** Called in the transaction that made `change`, after the store's own rows were written. */
   apply(change: ResourceChange, tx: ProjectionTransaction): Promise<unknown>;
+  /** Called in the transaction that enqueued or completed on-demand refresh requests. */
+  onDemand?(changes: OnDemandChange[], tx: ProjectionTransaction): Promise<unknown>;
 }
 
 export const CACHE_PROJECTION = Symbol('CACHE_PROJECTION');

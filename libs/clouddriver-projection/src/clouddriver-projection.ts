@@ -1,5 +1,12 @@
 import { parseCacheKey } from '@event-cache/events';
-import { instanceHealthKey, PROJECTED_TYPES } from './clouddriver-agents';
+import {
+  agentType,
+  CLOUDDRIVER_AGENT,
+  type ClouddriverAgentClass,
+  PROJECTED_TYPES,
+  relAgent,
+} from './clouddriver-agents';
+import { quoteIdent } from './cats/sql-names';
 import { ensureCatsTables } from './cats/cats-tables';
 import { CatsWriter, type WriteStats } from './cats/cats-writer';
 import { SqlNames } from './cats/sql-names';
@@ -28,6 +35,25 @@ export interface ResourceChange {
   previousLinks: { source: string; target: string; targetType: string }[];
 }
 
+/** A force refresh's state (the store's `OnDemandChange`, structurally). */
+export interface OnDemandChange {
+  type: string;
+  key: string;
+  account: string;
+  region: string;
+  cacheTime: Date;
+  processedTime: Date | null;
+  processedCount: number;
+}
+
+/** Clouddriver's on-demand agents by the type they refresh (their rows are `cacheResults`). */
+const ON_DEMAND_AGENTS: Record<string, ClouddriverAgentClass> = {
+  serverGroups: CLOUDDRIVER_AGENT.cluster,
+  loadBalancers: CLOUDDRIVER_AGENT.applicationLoadBalancer,
+};
+/** An onDemand row expires after 10 minutes, as the agents' `handle` sets it. */
+const ON_DEMAND_TTL_SECONDS = 600;
+
 /** The store's current state (its `ProjectionStoreView`, structurally). */
 export interface StoreView {
   resources(keys: readonly string[]): Promise<StoredResource[]>;
@@ -36,7 +62,55 @@ export interface StoreView {
     sourceType: string,
     options?: { fields?: readonly string[] },
   ): Promise<{ target: string; resource: StoredResource }[]>;
+  existing(keys: readonly string[]): Promise<Set<string>>;
+  linkedFrom(targets: readonly string[], sourceType: string): Promise<{ target: string; source: string }[]>;
+  scan(options: {
+    afterKey: string | null;
+    limit: number;
+    types?: readonly string[];
+  }): Promise<StoredResource[]>;
 }
+
+/** Runs one batch of a rebuild in a transaction of its own (the store's `projectionTransaction`). */
+export type ProjectionRunner = <T>(work: (tx: { sql: Sql; view: StoreView }) => Promise<T>) => Promise<T>;
+
+export interface RebuildProgress {
+  phase: 'project' | 'sweep' | 'done';
+  /** Store resources projected so far. */
+  resources: number;
+  /** Rows of Clouddriver's tables checked by the sweep so far. */
+  checked: number;
+  /** Rows the sweep removed (their resource is gone) or recomputed (aggregates). */
+  removed: number;
+  stats: WriteStats;
+}
+
+/** The store types the projection reads; clusters and applications come from server groups. */
+const SOURCE_TYPES = [
+  'instances',
+  'launchTemplates',
+  'loadBalancers',
+  'securityGroups',
+  'serverGroups',
+  'subnets',
+  'targetGroups',
+  'vpcs',
+];
+
+/** Per table, the agent classes whose rows the projection owns. */
+const OWNED_ROWS: Record<string, ClouddriverAgentClass> = {
+  instances: CLOUDDRIVER_AGENT.instance,
+  serverGroups: CLOUDDRIVER_AGENT.cluster,
+  clusters: CLOUDDRIVER_AGENT.cluster,
+  applications: CLOUDDRIVER_AGENT.cluster,
+  launchTemplates: CLOUDDRIVER_AGENT.launchTemplate,
+  loadBalancers: CLOUDDRIVER_AGENT.applicationLoadBalancer,
+  targetGroups: CLOUDDRIVER_AGENT.applicationLoadBalancer,
+  health: CLOUDDRIVER_AGENT.applicationLoadBalancer,
+  securityGroups: CLOUDDRIVER_AGENT.securityGroup,
+  subnets: CLOUDDRIVER_AGENT.subnet,
+  vpcs: CLOUDDRIVER_AGENT.vpc,
+};
 
 export interface ClouddriverProjectionOptions {
   /** Clouddriver's `sql.table-namespace` (null: none). */
@@ -54,6 +128,14 @@ class Units {
   readonly serverGroupImages = new Map<string, Scope>();
   readonly loadBalancers = new Set<string>();
   readonly health = new Set<string>();
+  /**
+   * Relationship rows other resources state towards a resource that was just created: they could
+   * not exist before it (rows reach only resources the store holds). Key -> the rows' scope.
+   */
+  readonly counterparts = new Map<
+    string,
+    { type: string; relAgent: string; relType: string; sourceType: string }
+  >();
 
   lockKeys(): string[] {
     return [
@@ -63,7 +145,13 @@ class Units {
       ...[...this.serverGroupImages.keys()].map((k) => `server-group-images|${k}`),
       ...[...this.loadBalancers].map((k) => `loadBalancers|${k}`),
       ...[...this.health].map((k) => `health|${k}`),
+      ...[...this.counterparts.keys()].map((k) => `counterparts|${k}`),
     ].sort();
+  }
+
+  /** Keys whose existence decides whether a unit's rows exist. */
+  anchors(): string[] {
+    return [...this.health, ...this.serverGroupImages.keys(), ...this.balancerApps.keys()];
   }
 }
 
@@ -102,43 +190,212 @@ export class ClouddriverProjection {
   }
 
   async apply(change: ResourceChange, tx: { sql: Sql; view: StoreView }): Promise<WriteStats> {
-    const plan = new ProjectionPlan();
+    return this.applyWith(change, new Units(), tx);
+  }
+
+  /**
+   * Writes Clouddriver's tables anew from the store, for the first switch-over or after a format
+   * change: every stored resource is projected, a batch per transaction, then rows the projection
+   * owns whose resource the store no longer has are removed and aggregates recomputed. Agents keep
+   * writing meanwhile: each batch locks only its resources, and only for its transaction.
+   */
+  async rebuild(
+    run: ProjectionRunner,
+    options: { batchSize?: number; signal?: AbortSignal; onProgress?: (p: RebuildProgress) => void } = {},
+  ): Promise<RebuildProgress> {
+    const batchSize = options.batchSize ?? 1_000;
+    const progress: RebuildProgress = {
+      phase: 'project',
+      resources: 0,
+      checked: 0,
+      removed: 0,
+      stats: { rowsWritten: 0, rowsDeleted: 0, relationshipsWritten: 0, relationshipsDeleted: 0 },
+    };
+    const add = (stats: WriteStats) => {
+      for (const k of Object.keys(stats) as (keyof WriteStats)[]) progress.stats[k] += stats[k];
+    };
+    let after: string | null = null;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const page: string | null = await run(async (tx) => {
+        const resources = await tx.view.scan({ afterKey: after, limit: batchSize, types: SOURCE_TYPES });
+        if (resources.length === 0) return null;
+        add(await this.apply({ written: resources, evicted: [], previousLinks: [] }, tx));
+        progress.resources += resources.length;
+        return resources[resources.length - 1].key;
+      });
+      options.onProgress?.({ ...progress });
+      if (page === null) break;
+      after = page;
+    }
+    progress.phase = 'sweep';
+    for (const [type, agentClass] of Object.entries(OWNED_ROWS)) {
+      let afterRow: { id: string; agent: string } | null = null;
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const last: { id: string; agent: string } | null = await run(async (tx) => {
+          const rows = await tx.sql.query<{ id: string; agent: string }>(
+            `SELECT id, agent FROM ${quoteIdent(this.names.resourceTable(type))}
+              WHERE agent LIKE $1 AND ($2::text IS NULL OR (id, agent) > ($2, $3))
+              ORDER BY id, agent LIMIT $4`,
+            [`%/${agentClass}`, afterRow?.id ?? null, afterRow?.agent ?? null, batchSize],
+          );
+          if (rows.length === 0) return null;
+          progress.checked += rows.length;
+          const stats = await this.sweep(type, rows, tx);
+          progress.removed += stats.rowsDeleted;
+          add(stats);
+          return rows[rows.length - 1];
+        });
+        options.onProgress?.({ ...progress });
+        if (last === null) break;
+        afterRow = last;
+      }
+    }
+    progress.phase = 'done';
+    options.onProgress?.({ ...progress });
+    return progress;
+  }
+
+  /** Removes rows whose resource is gone; recomputes aggregated rows (clusters, applications, health). */
+  private async sweep(
+    type: string,
+    rows: { id: string; agent: string }[],
+    tx: { sql: Sql; view: StoreView },
+  ): Promise<WriteStats> {
     const units = new Units();
+    if (type === 'clusters' || type === 'applications') {
+      for (const { id, agent } of rows) {
+        const [account, region] = agent.split('/');
+        const scope = { key: id, account, region };
+        (type === 'clusters' ? units.clusters : units.applications).set(`${id}|${account}|${region}`, scope);
+      }
+      return this.applyWith({ written: [], evicted: [], previousLinks: [] }, units, tx);
+    }
+    if (type === 'health') {
+      for (const { id } of rows) {
+        const [, , instanceId, account, region] = id.split(':');
+        if (instanceId && account && region)
+          units.health.add(`aws:instances:${account}:${region}:${instanceId}`);
+      }
+      return this.applyWith({ written: [], evicted: [], previousLinks: [] }, units, tx);
+    }
+    const ids = [...new Set(rows.map((r) => r.id))];
+    const present = new Set((await tx.view.resources(ids)).map((r) => r.key));
+    const gone = ids.filter((id) => !present.has(id));
+    return this.applyWith({ written: [], evicted: gone, previousLinks: [] }, units, tx);
+  }
+
+  /**
+   * The projection of one change. Invariant (what makes an incremental projection equal to a
+   * rebuild): a relationship row joins two resources the store holds (for the types it holds; launch
+   * configs, images and classic load balancers are other Clouddriver agents' and always count as
+   * present), and a health row exists for an instance the store holds.
+   */
+  private async applyWith(
+    change: ResourceChange,
+    units: Units,
+    tx: { sql: Sql; view: StoreView },
+  ): Promise<WriteStats> {
+    const plan = new ProjectionPlan();
     const evicted = new Set(change.evicted);
+    const written = new Set(change.written.map((r) => r.key));
     for (const resource of change.written) {
-      this.projectOwn(resource, plan);
       collectUnits(resource.key, resource.relationships, units);
+      if (resource.created) collectCreated(resource.key, units);
     }
-    for (const key of change.evicted) {
-      const type = parseCacheKey(key)?.type;
-      if (type === undefined || type === 'clusters' || type === 'applications') continue;
-      plan.delete(type, key, null);
-      plan.purge(type, key);
-      collectUnits(key, {}, units);
-    }
+    for (const key of change.evicted) collectUnits(key, {}, units);
     for (const link of change.previousLinks) {
       collectUnits(link.source, { [link.targetType]: [link.target] }, units);
     }
-    for (const key of evicted) {
-      units.loadBalancers.delete(key);
-      // An evicted instance's target group health goes with it, whatever the target groups say.
+    for (const key of evicted) units.loadBalancers.delete(key);
+
+    const needed = new Set<string>(units.anchors());
+    for (const resource of change.written) for (const key of crossEndpoints(resource)) needed.add(key);
+    const unknown = [...needed].filter((k) => isStoredKey(k) && !written.has(k) && !evicted.has(k));
+    const existing = await tx.view.existing(unknown);
+    const exists = (key: string) =>
+      written.has(key) || (!evicted.has(key) && (!isStoredKey(key) || existing.has(key)));
+
+    for (const resource of change.written) this.projectOwn(resource, plan, exists);
+    for (const key of change.evicted) {
       const parsed = parseCacheKey(key);
-      if (parsed?.type === 'instances') {
-        units.health.delete(key);
-        plan.delete('health', instanceHealthKey(parsed.instanceId, parsed.account, parsed.region), null);
-        plan.purge('health', instanceHealthKey(parsed.instanceId, parsed.account, parsed.region));
-      }
+      if (parsed === undefined || parsed.type === 'clusters' || parsed.type === 'applications') continue;
+      plan.delete(parsed.type, key, null);
+      plan.purge(parsed.type, key);
     }
-    await this.projectAggregates(units, change, tx.view, tx.sql, plan);
+    await this.projectAggregates(units, change, tx.view, tx.sql, plan, exists);
     return this.writer.write(tx.sql, plan);
   }
 
-  private projectOwn(resource: StoredResource, plan: ProjectionPlan): void {
+  /**
+   * The `onDemand` rows Clouddriver's CacheController lists for Orca (agent `onDemand`, ttl 600 s):
+   * `cacheTime` when asked, `processedTime` and `processedCount` once a read that started after it
+   * was written, as ClusterCachingAgent and the ALB agent record them; `cacheResults` holds the
+   * row as projected now (what those agents would merge on their next run). Server groups and
+   * load balancers known by their exact key only: Clouddriver has no other on-demand rows.
+   */
+  async onDemand(changes: OnDemandChange[], tx: { sql: Sql }): Promise<WriteStats> {
+    const wanted = changes.filter((c) => ON_DEMAND_AGENTS[c.type] !== undefined && !c.key.includes('*'));
+    const plan = new ProjectionPlan();
+    const bodies = new Map<string, string>();
+    for (const type of new Set(wanted.map((c) => c.type))) {
+      const ofType = wanted.filter((c) => c.type === type);
+      const rows = await tx.sql.query<{ id: string; body: string }>(
+        `SELECT id, body FROM ${quoteIdent(this.names.resourceTable(type))}
+          WHERE id = ANY($1::text[]) AND agent = ANY($2::text[])`,
+        [ofType.map((c) => c.key), ofType.map((c) => agentType(c.account, c.region, ON_DEMAND_AGENTS[type]))],
+      );
+      for (const row of rows) bodies.set(row.id, row.body);
+    }
+    for (const change of wanted) {
+      const body = bodies.get(change.key);
+      const attributes: Record<string, unknown> = {
+        cacheTime: change.cacheTime.getTime(),
+        cacheResults: body === undefined ? '{}' : `{${JSON.stringify(change.type)}:[${body}]}`,
+      };
+      if (change.processedTime !== null) {
+        attributes.processedTime = change.processedTime.getTime();
+        attributes.processedCount = change.processedCount;
+      }
+      plan.upsert({
+        type: 'onDemand',
+        agent: 'onDemand',
+        data: { id: change.key, attributes, relationships: {}, ttlSeconds: ON_DEMAND_TTL_SECONDS },
+      });
+    }
+    return this.writer.write(tx.sql, plan);
+  }
+
+  /**
+   * onDemand rows written or changed after `since` (epoch ms of `last_updated`) that no read has
+   * processed yet (no `processedTime`, or one before `cacheTime`): what Clouddriver's own force
+   * refresh wrote when Orca asked Clouddriver, and what its disabled agents will never process.
+   */
+  async pendingOnDemand(
+    sql: Sql,
+    since: number,
+    limit = 500,
+  ): Promise<{ pending: PendingOnDemand[]; lastUpdated: number | null }> {
+    const rows = await sql.query<{ id: string; body: string; last_updated: string }>(
+      `SELECT id, body, last_updated FROM ${quoteIdent(this.names.resourceTable('onDemand'))}
+        WHERE agent = 'onDemand' AND last_updated > $1 ORDER BY last_updated LIMIT $2`,
+      [since, limit],
+    );
+    const pending: PendingOnDemand[] = [];
+    for (const row of rows) {
+      const entry = pendingEntry(row.id, row.body);
+      if (entry) pending.push(entry);
+    }
+    return { pending, lastUpdated: rows.length === 0 ? null : Number(rows[rows.length - 1].last_updated) };
+  }
+
+  private projectOwn(resource: StoredResource, plan: ProjectionPlan, exists: (key: string) => boolean): void {
     switch (resource.type) {
       case 'instances':
-        return projectInstance(resource, plan);
+        return projectInstance(resource, plan, exists);
       case 'serverGroups':
-        return projectServerGroup(resource, plan);
+        return projectServerGroup(resource, plan, exists);
       case 'launchTemplates':
         return projectLaunchTemplate(resource, plan);
       case 'targetGroups':
@@ -160,6 +417,7 @@ export class ClouddriverProjection {
     view: StoreView,
     sql: Sql,
     plan: ProjectionPlan,
+    exists: (key: string) => boolean,
   ): Promise<void> {
     const lockKeys = units.lockKeys();
     if (lockKeys.length === 0) return;
@@ -189,7 +447,7 @@ export class ClouddriverProjection {
     for (const scope of units.applications.values())
       projectApplication({ ...scope, members: inScope(scope) }, plan);
     for (const scope of units.balancerApps.values()) {
-      projectBalancerApplications({ ...scope, members: inScope(scope) }, plan);
+      projectBalancerApplications({ ...scope, members: exists(scope.key) ? inScope(scope) : [] }, plan);
     }
 
     if (units.serverGroupImages.size > 0) {
@@ -199,7 +457,7 @@ export class ClouddriverProjection {
         }),
       );
       for (const scope of units.serverGroupImages.values()) {
-        const images = (instances.get(scope.key) ?? [])
+        const images = (exists(scope.key) ? (instances.get(scope.key) ?? []) : [])
           .filter((i) => !['shutting-down', 'terminated'].includes(str(obj(i.attributes.state).name) ?? ''))
           .map((i) => str(i.attributes.imageId) ?? 'null');
         projectServerGroupImages(scope.key, scope.account, scope.region, images, plan);
@@ -235,11 +493,146 @@ export class ClouddriverProjection {
             instanceId: parsed.instanceId,
             application: instance?.application ?? null,
           },
-          targetGroups.get(key) ?? [],
+          exists(key) ? (targetGroups.get(key) ?? []) : [],
           plan,
         );
       }
     }
+
+    for (const [key, scope] of units.counterparts) {
+      const sources = exists(key) ? await view.linkedFrom([key], scope.sourceType) : [];
+      const edges = sources.map(({ source }) => ({
+        a: key,
+        aType: scope.type,
+        b: source,
+        bType: scope.sourceType,
+        relAgent: scope.relAgent,
+      }));
+      plan.edges({ type: scope.type, key, relAgents: [scope.relAgent], relType: scope.relType }, edges);
+    }
+  }
+}
+
+/** A Clouddriver onDemand row waiting for a read: what to refresh and when it was asked. */
+export interface PendingOnDemand {
+  type: 'serverGroups' | 'loadBalancers';
+  key: string;
+  account: string;
+  region: string;
+  /** The AWS name to read: the Auto Scaling group or the load balancer. */
+  id: string;
+  idKind: 'autoScalingGroupName' | 'loadBalancerName';
+  cacheTime: Date;
+}
+
+function pendingEntry(key: string, body: string): PendingOnDemand | undefined {
+  let attributes: Record<string, unknown>;
+  try {
+    attributes = obj((JSON.parse(body) as { attributes?: unknown }).attributes);
+  } catch {
+    return undefined;
+  }
+  const cacheTime = typeof attributes.cacheTime === 'number' ? attributes.cacheTime : undefined;
+  const processed = typeof attributes.processedTime === 'number' ? attributes.processedTime : undefined;
+  if (cacheTime === undefined || (processed !== undefined && processed >= cacheTime)) return undefined;
+  const parsed = parseCacheKey(key);
+  if (parsed?.type === 'serverGroups') {
+    const { account, region, serverGroup } = parsed;
+    return {
+      type: 'serverGroups',
+      key,
+      account,
+      region,
+      id: serverGroup,
+      idKind: 'autoScalingGroupName',
+      cacheTime: new Date(cacheTime),
+    };
+  }
+  if (parsed?.type === 'loadBalancers' && parsed.loadBalancerType !== 'classic') {
+    const { account, region, loadBalancer } = parsed;
+    return {
+      type: 'loadBalancers',
+      key,
+      account,
+      region,
+      id: loadBalancer,
+      idKind: 'loadBalancerName',
+      cacheTime: new Date(cacheTime),
+    };
+  }
+  return undefined;
+}
+
+/** The types the store holds: only resources of these can be missing from it. */
+const STORED_TYPES = new Set([...SOURCE_TYPES, 'clusters', 'applications']);
+
+/** Whether the store would hold the resource of `key` (classic load balancers are Clouddriver's). */
+function isStoredKey(key: string): boolean {
+  const parsed = parseCacheKey(key);
+  if (parsed === undefined || !STORED_TYPES.has(parsed.type)) return false;
+  return parsed.type !== 'loadBalancers' || parsed.loadBalancerType !== 'classic';
+}
+
+/** The resources a written resource's relationship rows reach. */
+function crossEndpoints(resource: StoredResource): string[] {
+  switch (resource.type) {
+    case 'serverGroups':
+      return ['instances', 'loadBalancers', 'targetGroups', 'launchTemplates'].flatMap((t) =>
+        links(resource, t),
+      );
+    case 'instances':
+      return links(resource, 'serverGroups');
+    default:
+      return [];
+  }
+}
+
+/**
+ * Rows other resources state towards a resource just created: ClusterCachingAgent's links from a
+ * server group to it (instances, target groups, load balancers, launch templates), and
+ * InstanceCachingAgent's from instances to a new server group, with the aggregates it anchors.
+ */
+function collectCreated(key: string, units: Units): void {
+  const parsed = parseCacheKey(key);
+  if (parsed === undefined || !('account' in parsed) || !('region' in parsed)) return;
+  const cluster = relAgent(
+    'serverGroups',
+    agentType(parsed.account, parsed.region, CLOUDDRIVER_AGENT.cluster),
+  );
+  const scope = { key, account: parsed.account, region: parsed.region };
+  switch (parsed.type) {
+    case 'instances':
+    case 'launchTemplates':
+      units.counterparts.set(key, {
+        type: parsed.type,
+        relAgent: cluster,
+        relType: 'serverGroups',
+        sourceType: 'serverGroups',
+      });
+      return;
+    case 'loadBalancers':
+    case 'targetGroups':
+      units.counterparts.set(key, {
+        type: parsed.type,
+        relAgent: cluster,
+        relType: 'serverGroups',
+        sourceType: 'serverGroups',
+      });
+      units.balancerApps.set(key, { ...scope, type: parsed.type });
+      return;
+    case 'serverGroups': {
+      const instanceAgent = agentType(parsed.account, parsed.region, CLOUDDRIVER_AGENT.instance);
+      units.counterparts.set(key, {
+        type: 'serverGroups',
+        relAgent: relAgent('instances', instanceAgent),
+        relType: 'instances',
+        sourceType: 'instances',
+      });
+      units.serverGroupImages.set(key, scope);
+      return;
+    }
+    default:
+      return;
   }
 }
 

@@ -3,6 +3,10 @@
 export {
   ClouddriverProjection,
   type ClouddriverProjectionOptions,
+  type OnDemandChange,
+  type PendingOnDemand,
+  type ProjectionRunner,
+  type RebuildProgress,
   type ResourceChange,
   type StoreView,
 } from './clouddriver-projection';
@@ -18,3 +22,4 @@ export {
   instanceHealthKey,
 } from './clouddriver-agents';
 export { toV1, type V1Naming } from './sdk-v1/v1-attributes';
+export { clouddriverProjectionFor } from './projection-for';

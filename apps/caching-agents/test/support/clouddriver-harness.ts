@@ -83,7 +83,11 @@ export class ProjectionHarness {
   }
 
   /** One targeted refresh, written as the refresh worker writes it. */
-  async refresh(type: string, items: Omit<RefreshItem, 'requestId'>[], now = new Date()): Promise<void> {
+  async refresh(
+    type: string,
+    items: (Omit<RefreshItem, 'requestId' | 'partial'> & { partial?: boolean })[],
+    now = new Date(),
+  ): Promise<void> {
     const refresher: TargetedRefresher | undefined = this.aws.refreshers.find((r) => r.types.includes(type));
     if (!refresher) throw new Error(`no refresher of ${type}`);
     const outcome = await refresher.refresh(
@@ -91,7 +95,7 @@ export class ProjectionHarness {
         account: ACCOUNT.name,
         region: REGION,
         type,
-        items: items.map((item, i) => ({ ...item, requestId: String(i + 1) })),
+        items: items.map((item, i) => ({ partial: false, ...item, requestId: String(i + 1) })),
       },
       { signal: new AbortController().signal, now: () => now },
     );

@@ -251,7 +251,7 @@ export class CachedResourceRepository {
     // 2. Upsert the changed bodies and replace their outgoing relationships, atomically. The
     //    conflict clause re-checks freshness and hash, so a concurrent writer cannot be overtaken.
     const written = await this.db.transaction(async (tx) => {
-      const rows: { key: string }[] = await tx.query(
+      const rows: { key: string; created: boolean }[] = await tx.query(
         `INSERT INTO cached_resource AS c
                 (key, type, account, region, application, agent, attributes, body_hash, fetched_at, changed_at)
          SELECT r.key, r.type, r.account, r.region, r.application, $2, r.attributes, r.hash, $3, $3
@@ -265,14 +265,17 @@ export class CachedResourceRepository {
                 changed_at = CASE WHEN c.body_hash = excluded.body_hash THEN c.changed_at ELSE excluded.changed_at END
           WHERE c.fetched_at <= excluded.fetched_at
             AND (c.body_hash <> excluded.body_hash OR c.agent IS DISTINCT FROM COALESCE(excluded.agent, c.agent))
-         RETURNING c.key`,
+         RETURNING c.key, (c.xmax = 0) AS created`,
         [`[${changed.map(rowJson).join(',')}]`, options.agent ?? null, fetchedAt],
       );
       const keys = rows.map((r) => r.key);
       const writtenKeys = new Set(keys);
+      const created = new Set(rows.filter((r) => r.created).map((r) => r.key));
       const previousLinks = await this.replaceRelationships(tx.query.bind(tx) as Query, changed, writtenKeys);
       await this.project(tx, {
-        written: changed.filter((p) => writtenKeys.has(p.key)).map((p) => storedResource(p.record)),
+        written: changed
+          .filter((p) => writtenKeys.has(p.key))
+          .map((p) => ({ ...storedResource(p.record), created: created.has(p.key) })),
         evicted: [],
         previousLinks,
       });

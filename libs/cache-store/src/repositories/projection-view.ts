@@ -49,6 +49,27 @@ export class TransactionStoreView implements ProjectionStoreView {
     return rows.map((row, i) => ({ target: row.target, resource: resources[i] }));
   }
 
+  async existing(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.sql.query<{ key: string }>(
+      `SELECT key FROM cached_resource WHERE key = ANY($1::text[])`,
+      [keys],
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
+  async linkedFrom(
+    targets: readonly string[],
+    sourceType: string,
+  ): Promise<{ target: string; source: string }[]> {
+    if (targets.length === 0) return [];
+    return this.sql.query<{ target: string; source: string }>(
+      `SELECT target_key AS target, source_key AS source FROM cached_relationship
+        WHERE target_key = ANY($1::text[]) AND source_type = $2 ORDER BY target_key, source_key`,
+      [targets, sourceType],
+    );
+  }
+
   async scan(options: {
     afterKey: string | null;
     limit: number;
@@ -57,7 +78,8 @@ export class TransactionStoreView implements ProjectionStoreView {
     const rows = await this.sql.query<Row>(
       `SELECT key, type, account, region, application, attributes FROM cached_resource
         WHERE ($1::text IS NULL OR key > $1) AND ($2::text[] IS NULL OR type = ANY($2::text[]))
-        ORDER BY key LIMIT $3`,
+        ORDER BY key LIMIT $3
+          FOR SHARE`,
       [options.afterKey, options.types ?? null, options.limit],
     );
     return this.withLinks(rows);

@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { RefreshOrigin, RefreshStatus } from '../entities';
+import { CACHE_PROJECTION, type CacheProjectionPort, type OnDemandChange } from '../projection.port';
+import { projectionSql, TransactionStoreView } from './projection-view';
 import type { Queryable } from './queryable';
 import { returnedRows, toDate, toDateOrNull } from './sql';
 
@@ -62,13 +64,40 @@ const ORIGIN_BY_RANK = `(ARRAY['event', 'manual', 'on-demand'])`;
  */
 @Injectable()
 export class RefreshRequestRepository {
-  constructor(@Inject(DataSource) private readonly db: Queryable) {}
+  constructor(
+    @Inject(DataSource) private readonly db: Queryable,
+    /** Told of on-demand requests as they are asked for and processed, in the same transaction. */
+    @Optional() @Inject(CACHE_PROJECTION) private readonly projection: CacheProjectionPort | null = null,
+  ) {}
 
   /** Enqueues many requests in one statement; a key already pending absorbs the new request. */
   async enqueue(requests: readonly RefreshEnqueue[]): Promise<EnqueuedRefresh[]> {
     if (requests.length === 0) return [];
     const merged = mergeByKey(requests);
-    const rows: { id: string; key: string; coalesced: boolean }[] = await this.db.query(
+    const projected = this.projection?.onDemand && merged.some((r) => r.origin === 'on-demand');
+    const rows = projected
+      ? await this.db.transaction(async (tx) => {
+          const inserted = await this.insertRequests(tx, merged);
+          await this.projectOnDemand(tx, inserted);
+          return inserted;
+        })
+      : await this.insertRequests(this.db, merged);
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    // Answer in the caller's order; duplicates within the call count as coalesced.
+    const seen = new Set<string>();
+    return requests.map((req) => {
+      const row = byKey.get(req.key)!;
+      const coalesced = row.coalesced || seen.has(req.key);
+      seen.add(req.key);
+      return { id: String(row.id), key: req.key, coalesced };
+    });
+  }
+
+  private insertRequests(
+    db: Queryable,
+    merged: ReturnType<typeof mergeByKey>,
+  ): Promise<ProjectedRequestRow[]> {
+    return db.query(
       `INSERT INTO refresh_request AS r (type, key, account, region, target, origin, requested_at, request_count, not_before)
        SELECT i.type, i.key, i.account, i.region, i.target, i.origin, i.requested_at, i.request_count, now()
          FROM json_to_recordset($1::json)
@@ -81,18 +110,27 @@ export class RefreshRequestRepository {
                             ELSE r.origin END,
               target = COALESCE(excluded.target, r.target),
               not_before = LEAST(r.not_before, excluded.not_before)
-       RETURNING r.id, r.key, (r.xmax <> 0) AS coalesced`,
+       RETURNING r.id, r.key, (r.xmax <> 0) AS coalesced, ${PROJECTED_COLUMNS}`,
       [JSON.stringify(merged)],
     );
-    const byKey = new Map(rows.map((r) => [r.key, r]));
-    // Answer in the caller's order; duplicates within the call count as coalesced.
-    const seen = new Set<string>();
-    return requests.map((req) => {
-      const row = byKey.get(req.key)!;
-      const coalesced = row.coalesced || seen.has(req.key);
-      seen.add(req.key);
-      return { id: String(row.id), key: req.key, coalesced };
-    });
+  }
+
+  /** Tells the projection about the on-demand requests among `rows`. */
+  private async projectOnDemand(tx: EntityManager, rows: ProjectedRequestRow[]): Promise<void> {
+    const changes: OnDemandChange[] = rows
+      .filter((r) => r.origin === 'on-demand')
+      .map((r) => ({
+        type: r.type,
+        key: r.key,
+        account: r.account,
+        region: r.region,
+        cacheTime: toDate(r.requested_at),
+        processedTime: toDateOrNull(r.processed_at),
+        processedCount: r.processed_count ?? 0,
+      }));
+    if (changes.length === 0 || !this.projection?.onDemand) return;
+    const sql = projectionSql(tx);
+    await this.projection.onDemand(changes, { sql, view: new TransactionStoreView(sql) });
   }
 
   /**
@@ -133,15 +171,25 @@ export class RefreshRequestRepository {
    */
   async complete(worker: string, ids: readonly string[], readStartedAt: Date): Promise<string[]> {
     if (ids.length === 0) return [];
-    const result: unknown = await this.db.query(
-      `UPDATE refresh_request
-          SET status = 'succeeded', processed_at = now(), processed_count = COALESCE(processed_count, 0) + 1,
-              claim_expires_at = NULL, error = NULL
-        WHERE id = ANY($2::bigint[]) AND claimed_by = $1 AND status = 'claimed' AND requested_at <= $3
-        RETURNING id`,
-      [worker, ids, readStartedAt],
-    );
-    return returnedRows<{ id: string }>(result).map((r) => String(r.id));
+    const run = async (db: Queryable) => {
+      const rows = returnedRows<ProjectedRequestRow>(
+        await db.query(
+          `UPDATE refresh_request r
+              SET status = 'succeeded', processed_at = now(), processed_count = COALESCE(processed_count, 0) + 1,
+                  claim_expires_at = NULL, error = NULL
+            WHERE id = ANY($2::bigint[]) AND claimed_by = $1 AND status = 'claimed' AND requested_at <= $3
+            RETURNING id, key, ${PROJECTED_COLUMNS}`,
+          [worker, ids, readStartedAt],
+        ),
+      );
+      return rows;
+    };
+    if (!this.projection?.onDemand) return (await run(this.db)).map((r) => String(r.id));
+    return this.db.transaction(async (tx) => {
+      const rows = await run(tx);
+      await this.projectOnDemand(tx, rows);
+      return rows.map((r) => String(r.id));
+    });
   }
 
   /**
@@ -309,6 +357,23 @@ function mergeByKey(requests: readonly RefreshEnqueue[]) {
   }
   // In key order: concurrent enqueues of overlapping keys lock them in the same order (no deadlock).
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** The columns an on-demand projection needs, returned by enqueue and complete. */
+const PROJECTED_COLUMNS =
+  'r.type, r.account, r.region, r.origin, r.requested_at, r.processed_at, r.processed_count';
+
+interface ProjectedRequestRow {
+  id: string;
+  key: string;
+  coalesced?: boolean;
+  type: string;
+  account: string;
+  region: string;
+  origin: RefreshOrigin;
+  requested_at: Date;
+  processed_at: Date | null;
+  processed_count: number | null;
 }
 
 interface RequestRow {

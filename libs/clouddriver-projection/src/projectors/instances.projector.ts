@@ -13,9 +13,14 @@ import { links, obj, type StoredResource, str } from './stored-resource';
  *   relationships `images` and `serverGroups` (empty without an `aws:autoscaling:groupName` tag);
  * - `serverGroups` and `images` (informative): server group -> instances and images, image ->
  *   instances and server groups, as relationship rows.
- * Instances that are `shutting-down` or `terminated` have no row.
+ * Instances that are `shutting-down` or `terminated` have no row. A relationship row to a server
+ * group the store does not hold is left out (it appears when the server group is written).
  */
-export function projectInstance(instance: StoredResource, plan: ProjectionPlan): void {
+export function projectInstance(
+  instance: StoredResource,
+  plan: ProjectionPlan,
+  exists: (key: string) => boolean,
+): void {
   const account = instance.account;
   const region = instance.region;
   if (!account || !region) return;
@@ -53,7 +58,7 @@ export function projectInstance(instance: StoredResource, plan: ProjectionPlan):
   const edges: Edge[] = [
     { a: image, aType: 'images', b: instance.key, bType: 'instances', relAgent: informative },
   ];
-  if (serverGroup !== undefined) {
+  if (serverGroup !== undefined && exists(serverGroup)) {
     edges.push({
       a: serverGroup,
       aType: 'serverGroups',

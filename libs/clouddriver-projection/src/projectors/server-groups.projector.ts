@@ -21,9 +21,15 @@ import { links, list, obj, sortedUnique, type StoredResource, str } from './stor
  *   launch template (the other one is `[null]`, as the agent adds a null key) and instances;
  * - informative relationships from its instances, load balancers, target groups, launch config and
  *   launch template to it.
- * A group being deleted (a non-null `status`) has no row, as the agent skips it.
+ * A group being deleted (a non-null `status`) has no row, as the agent skips it. Relationship rows
+ * reach only resources the store holds (launch configs and classic load balancers, which other
+ * Clouddriver agents cache, always): a resource written later gets its rows then.
  */
-export function projectServerGroup(serverGroup: StoredResource, plan: ProjectionPlan): void {
+export function projectServerGroup(
+  serverGroup: StoredResource,
+  plan: ProjectionPlan,
+  exists: (key: string) => boolean,
+): void {
   const account = serverGroup.account;
   const region = serverGroup.region;
   if (!account || !region) return;
@@ -86,11 +92,14 @@ export function projectServerGroup(serverGroup: StoredResource, plan: Projection
     },
   });
 
-  const edges: Edge[] = instances.map((i) => edge(i, 'instances', serverGroup.key, owned));
-  for (const lb of loadBalancers) edges.push(edge(lb, 'loadBalancers', serverGroup.key, owned));
-  for (const tg of targetGroups) edges.push(edge(tg, 'targetGroups', serverGroup.key, owned));
+  const edges: Edge[] = instances.filter(exists).map((i) => edge(i, 'instances', serverGroup.key, owned));
+  for (const lb of loadBalancers.filter(exists))
+    edges.push(edge(lb, 'loadBalancers', serverGroup.key, owned));
+  for (const tg of targetGroups.filter(exists)) edges.push(edge(tg, 'targetGroups', serverGroup.key, owned));
   if (launchConfig !== null) edges.push(edge(launchConfig, 'launchConfigs', serverGroup.key, owned));
-  if (launchTemplate !== null) edges.push(edge(launchTemplate, 'launchTemplates', serverGroup.key, owned));
+  if (launchTemplate !== null && exists(launchTemplate)) {
+    edges.push(edge(launchTemplate, 'launchTemplates', serverGroup.key, owned));
+  }
   plan.edges({ type: 'serverGroups', key: serverGroup.key, relAgents: [owned] }, edges);
 }
 

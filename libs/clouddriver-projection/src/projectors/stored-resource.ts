@@ -10,6 +10,8 @@ export interface StoredResource {
   application: string | null;
   attributes: Record<string, unknown>;
   relationships: Record<string, string[]>;
+  /** In a change: the write created the resource. */
+  created?: boolean;
 }
 
 export function str(value: unknown): string | undefined {

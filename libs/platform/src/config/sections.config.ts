@@ -89,6 +89,25 @@ export const adminSchema = z.strictObject({
   token: z.string().min(16, 'at least 16 characters').optional(),
 });
 
+/**
+ * The Clouddriver cache projection: Clouddriver's own SQL cache tables (cats_v1_*), written in the
+ * same transaction as every write of the cache, so a Clouddriver on its SQL cache serves our data.
+ */
+export const clouddriverCacheSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Clouddriver's `sql.table-namespace`: tables `cats_v1_<namespace>_<type>`. */
+  tableNamespace: z.string().regex(/^\w+$/, 'letters, digits and "_" only').max(40).optional(),
+  /** The shape of the AWS objects in the bodies: `sdk-v1`, as Clouddriver's agents on the AWS SDK for Java v1 write them. */
+  bodyFormat: z.enum(['sdk-v1']).default('sdk-v1'),
+  /** Serve the onDemand rows Clouddriver itself writes (Orca calling Clouddriver's force refresh). */
+  onDemand: z
+    .strictObject({
+      watch: z.boolean().default(true),
+      pollIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
+    })
+    .default({ watch: true, pollIntervalMs: 1_000 }),
+});
+
 /** event-scheduler -> clouddriver-forwarder: optional propagation into stock Clouddriver. */
 export const clouddriverSchema = z.strictObject({
   propagateRefreshes: z.boolean().default(false),
@@ -99,4 +118,5 @@ export const clouddriverSchema = z.strictObject({
     .default('http://localhost:8093'),
   /** Timeout of one propagation call to the forwarder. */
   timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+  cache: clouddriverCacheSchema.default(clouddriverCacheSchema.parse({})),
 });
