@@ -1,7 +1,7 @@
 import type { CachingAgentProvider, TargetedRefresher } from '@event-cache/agents';
 import { AwsClientPool, createAwsAgents } from '@event-cache/aws-agents';
 import type { AppConfig } from '@event-cache/platform';
-import { customAgentProviders } from './custom-agents';
+import { customAgents } from './custom-agents';
 
 export interface AgentFeatures {
   providers: CachingAgentProvider[];
@@ -17,9 +17,10 @@ export interface AgentFeatures {
 export function agentFeatures(config: Pick<AppConfig, 'accounts' | 'aws'>): AgentFeatures {
   const clients = new AwsClientPool(config.aws);
   const aws = createAwsAgents({ accounts: config.accounts, aws: config.aws, clientFactory: clients });
+  const custom = customAgents({ clients, accounts: config.accounts });
   return {
-    providers: [...aws.providers, ...customAgentProviders(clients)],
-    refreshers: aws.refreshers,
+    providers: [...aws.providers, ...custom.providers],
+    refreshers: [...aws.refreshers, ...custom.refreshers],
     close: () => clients.destroy(),
   };
 }
