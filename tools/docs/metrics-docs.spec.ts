@@ -29,13 +29,14 @@ const PREFIXING_WRAPPER = 'libs/platform/src/metrics/metrics.service.ts';
 
 /**
  * Which service exposes a metric registered in a file. Libs register into the registry of the
- * service that uses them: the agent SDK's metrics are bound only by caching-agents
- * (`AGENT_METRICS` in its store binding); the platform's are in every service.
+ * service that uses them: the agent SDK's and the AWS agents' metrics are bound only by caching-agents
+ * (`AGENT_METRICS` in its store binding, `bindMetrics` of its AWS clients); the platform's are in
+ * every service.
  */
 function servicesOf(file: string): string[] {
   const app = /^apps\/([^/]+)\//.exec(file);
   if (app) return [app[1]];
-  if (file.startsWith('libs/agents/')) return ['caching-agents'];
+  if (file.startsWith('libs/agents/') || file.startsWith('libs/aws-agents/')) return ['caching-agents'];
   if (file.startsWith('libs/platform/')) return ALL_SERVICES;
   throw new Error(`${file}: registers metrics, but servicesOf() does not know which service exposes them`);
 }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { CachingAgentsModule } from '@event-cache/agents';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
-import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
+import { MetricsService, PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { type AgentFeatures, agentFeatures } from './agents/agent-features';
 import { cachingAgentsOptions } from './agents/agents-options';
 import { StoreBindingModule } from './store-binding/store-binding.module';
@@ -29,7 +29,15 @@ export class AppModule {
         }),
         CachingAgentsModule.forFeature([...features.providers, ...features.refreshers]),
       ],
-      providers: [{ provide: AgentFeaturesCloser, useFactory: () => new AgentFeaturesCloser(features) }],
+      providers: [
+        { provide: AgentFeaturesCloser, useFactory: () => new AgentFeaturesCloser(features) },
+        {
+          // The agents' AWS clients exist before Nest does: their request counter is bound here.
+          provide: 'AGENT_FEATURES_METRICS',
+          useFactory: (metrics: MetricsService) => features.bindMetrics?.(metrics) ?? null,
+          inject: [MetricsService],
+        },
+      ],
     };
   }
 }

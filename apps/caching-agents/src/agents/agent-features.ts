@@ -1,4 +1,4 @@
-import type { CachingAgentProvider, TargetedRefresher } from '@event-cache/agents';
+import type { CachingAgentProvider, MetricsRegistry, TargetedRefresher } from '@event-cache/agents';
 import { AwsClientPool, createAwsAgents } from '@event-cache/aws-agents';
 import type { AppConfig } from '@event-cache/platform';
 import { customAgents } from './custom-agents';
@@ -6,6 +6,8 @@ import { customAgents } from './custom-agents';
 export interface AgentFeatures {
   providers: CachingAgentProvider[];
   refreshers: TargetedRefresher[];
+  /** Counts the agents' AWS requests in the service's metrics (`event_cache_aws_requests_total`). */
+  bindMetrics?(registry: MetricsRegistry): void;
   /** Releases what the agents hold (the AWS clients' connections). */
   close(): void;
 }
@@ -21,6 +23,7 @@ export function agentFeatures(config: Pick<AppConfig, 'accounts' | 'aws'>): Agen
   return {
     providers: [...aws.providers, ...custom.providers],
     refreshers: [...aws.refreshers, ...custom.refreshers],
+    bindMetrics: (registry) => clients.bindMetrics(registry),
     close: () => clients.destroy(),
   };
 }
