@@ -47,7 +47,7 @@ describe('caching-agent generator', () => {
     expect(agent).toContain('return `aws:natGateways:${account}:${region}:${id}`;');
     // DescribeNatGateways names its filter parameter `Filter`, as the SDK's model says.
     expect(agent).toContain(
-      "describe(ec2, { Filter: [{ Name: 'nat-gateway-id', Values: part }] }, ctx.signal)",
+      "describeItems(ec2, { Filter: [{ Name: 'nat-gateway-id', Values: part }] }, ctx.signal)",
     );
     expect(agent).toContain('export class NatGatewayRefresher implements TargetedRefresher {');
 
