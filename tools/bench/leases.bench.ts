@@ -16,7 +16,7 @@ import {
 } from './leases-worker';
 
 /**
- * bench:leases — 4 scheduler processes contend for 2,000 agents with 1 s intervals (DESIGN 4.4, 6):
+ * bench:leases — 4 scheduler processes contend for 2,000 agents with 1 s intervals (docs/architecture.md#agent-leases, #performance-targets):
  * our lease protocol (AgentLeaseRepository: acquireDue / release, one statement per batch) and, in
  * the same run and for the same time, the Clouddriver-style baseline (SqlClusteredAgentScheduler:
  * every tick reads the whole lock table, one DELETE per expired lock, one INSERT per due agent, a

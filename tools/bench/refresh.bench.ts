@@ -17,7 +17,7 @@ import {
 } from './bench-support';
 
 /**
- * bench:refresh — DESIGN 6's last two targets, on the four services as deployed (each its own
+ * bench:refresh — the force-refresh and memory targets of docs/architecture.md#performance-targets, on the four services as deployed (each its own
  * process from dist/, one real PostgreSQL) and an account of ~100,000 cached resources:
  *
  * 1. Load: caching-agents polls the account (every EC2, Auto Scaling and ELBv2 call answered at

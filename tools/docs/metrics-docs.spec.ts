@@ -4,14 +4,16 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 
 /**
- * docs/metrics.md and docs/prometheus-rules.yaml against the code: every `event_cache_*` metric
- * registered in apps/ and libs/ is documented with its type, labels and service, nothing else is,
- * and every alert uses only metrics that exist.
+ * docs/metrics.md, docs/prometheus-rules.yaml and the Grafana dashboard against the code: every
+ * `event_cache_*` metric registered in apps/ and libs/ is documented with its type, labels and
+ * service, nothing else is, and every alert and dashboard query uses only metrics (and labels) that
+ * exist.
  */
 
 const ROOT = join(__dirname, '..', '..');
 const METRICS_DOC = join(ROOT, 'docs', 'metrics.md');
 const RULES_FILE = join(ROOT, 'docs', 'prometheus-rules.yaml');
+const DASHBOARD_FILE = join(ROOT, 'k8s', 'grafana', 'event-cache-dashboard.json');
 const PREFIX = 'event_cache_';
 const ALL_SERVICES = ['caching-agents', 'clouddriver-forwarder', 'event-scheduler', 'gate-endpoint'];
 
@@ -29,13 +31,14 @@ const PREFIXING_WRAPPER = 'libs/platform/src/metrics/metrics.service.ts';
 
 /**
  * Which service exposes a metric registered in a file. Libs register into the registry of the
- * service that uses them: the agent SDK's metrics are bound only by caching-agents
- * (`AGENT_METRICS` in its store binding); the platform's are in every service.
+ * service that uses them: the agent SDK's and the AWS agents' metrics are bound only by caching-agents
+ * (`AGENT_METRICS` in its store binding, `bindMetrics` of its AWS clients); the platform's are in
+ * every service.
  */
 function servicesOf(file: string): string[] {
   const app = /^apps\/([^/]+)\//.exec(file);
   if (app) return [app[1]];
-  if (file.startsWith('libs/agents/')) return ['caching-agents'];
+  if (file.startsWith('libs/agents/') || file.startsWith('libs/aws-agents/')) return ['caching-agents'];
   if (file.startsWith('libs/platform/')) return ALL_SERVICES;
   throw new Error(`${file}: registers metrics, but servicesOf() does not know which service exposes them`);
 }
@@ -327,6 +330,115 @@ describe('docs/metrics.md and docs/prometheus-rules.yaml', () => {
   });
 });
 
+interface DashboardPanel {
+  id?: number;
+  type?: string;
+  title?: string;
+  datasource?: { type?: string; uid?: string };
+  gridPos?: { x: number; y: number; w: number; h: number };
+  targets?: { refId?: string; expr?: string; datasource?: { uid?: string } }[];
+}
+
+/** Label names a PromQL expression matches on, per metric: `name{a="x", b=~"y"}` -> name: [a, b]. */
+function selectorLabels(expr: string): [string, string[]][] {
+  return [...expr.matchAll(/([a-zA-Z_:][\w:]*)\{([^}]*)\}/g)].map((m) => [
+    m[1],
+    [...m[2].matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]),
+  ]);
+}
+
+// Labels Prometheus adds to every scraped series.
+const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'service'];
+const DATASOURCE = '${datasource}';
+
+describe('the Grafana dashboard (k8s/grafana/event-cache-dashboard.json)', () => {
+  const code = codeRegistrations();
+  const labelsOf = new Map<string, Set<string>>();
+  for (const r of code.found) {
+    for (const series of seriesNames(r.name, r.type)) {
+      const labels = labelsOf.get(series) ?? new Set(TARGET_LABELS);
+      r.labels.forEach((l) => labels.add(l));
+      if (series.endsWith('_bucket') && r.type === 'histogram') labels.add('le');
+      labelsOf.set(series, labels);
+    }
+  }
+  const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as {
+    uid?: string;
+    title?: string;
+    schemaVersion?: number;
+    templating?: { list?: { name: string; type: string; query?: unknown; datasource?: { uid?: string } }[] };
+    panels?: DashboardPanel[];
+  };
+  const panels = (dashboard.panels ?? []).filter((p) => p.type !== 'row');
+  const queries = panels.flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr ?? '' })),
+  );
+
+  it('has the shape Grafana imports: uid, title, schemaVersion, panels with ids and grid positions', () => {
+    expect(dashboard).toMatchObject({ uid: 'event-cache', title: expect.any(String) as string });
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(panels.length).toBeGreaterThan(20);
+    const ids = (dashboard.panels ?? []).map((p) => p.id);
+    expect(ids.filter((id, i) => typeof id !== 'number' || ids.indexOf(id) !== i)).toEqual([]);
+    const badGrid = (dashboard.panels ?? []).filter(
+      ({ gridPos: g }) => !g || g.w < 1 || g.h < 1 || g.x < 0 || g.y < 0 || g.x + g.w > 24,
+    );
+    expect(badGrid.map((p) => p.title)).toEqual([]);
+  });
+
+  it('lets the operator pick the Prometheus data source, the accounts and the regions', () => {
+    const variables = new Map((dashboard.templating?.list ?? []).map((v) => [v.name, v]));
+    expect(variables.get('datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    for (const name of ['account', 'region']) {
+      expect(variables.get(name)).toMatchObject({ type: 'query', datasource: { uid: DATASOURCE } });
+    }
+  });
+
+  it('queries the chosen data source in every panel, each with at least one PromQL target', () => {
+    const wrong = panels.filter(
+      (p) =>
+        p.datasource?.uid !== DATASOURCE ||
+        !p.targets?.length ||
+        p.targets.some((t) => !t.refId || !t.expr || t.datasource?.uid !== DATASOURCE),
+    );
+    expect(wrong.map((p) => p.title)).toEqual([]);
+    expect(queries.filter((q) => unbalanced(q.expr))).toEqual([]);
+  });
+
+  it('queries only metrics that exist (histograms through _bucket/_sum/_count), with labels they have', () => {
+    const unknownMetrics = queries.flatMap((q) =>
+      metricNamesIn(q.expr)
+        .filter((name) => !labelsOf.has(name))
+        .map((name) => `${q.panel}: ${name}`),
+    );
+    expect(unknownMetrics).toEqual([]);
+    const unknownLabels = queries.flatMap((q) =>
+      selectorLabels(q.expr).flatMap(([name, labels]) =>
+        labels.filter((l) => labelsOf.get(name)?.has(l) === false).map((l) => `${q.panel}: ${name}{${l}}`),
+      ),
+    );
+    expect(unknownLabels).toEqual([]);
+  });
+
+  it('shows what operators look for: intake, decisions, refreshes, AWS calls, agents, pipeline health, Clouddriver', () => {
+    const used = new Set(queries.flatMap((q) => metricNamesIn(q.expr)));
+    for (const name of [
+      'event_cache_events_received_total',
+      'event_cache_event_decision_latency_seconds_bucket',
+      'event_cache_refresh_requests',
+      'event_cache_refresh_oldest_pending_age_seconds',
+      'event_cache_refresh_batch_duration_seconds_bucket',
+      'event_cache_aws_requests_total',
+      'event_cache_agent_run_duration_seconds_bucket',
+      'event_cache_agent_interval_seconds',
+      'event_cache_pipeline_healthy',
+      'event_cache_clouddriver_instances_ready',
+    ]) {
+      expect({ name, used: used.has(name) }).toEqual({ name, used: true });
+    }
+  });
+});
+
 describe('the checks themselves', () => {
   it('read names, types and labels, and refuse what they cannot check', () => {
     const source = [
@@ -375,6 +487,13 @@ describe('the checks themselves', () => {
     expect(seriesNames('event_cache_c_total', 'counter')).not.toContain('event_cache_c_total_bucket');
     expect(unbalanced('sum(rate(x[5m])')).toBe(true);
     expect(unbalanced('sum(rate(x{a="("}[5m]))')).toBe(false);
+  });
+
+  it('read the labels a selector matches on', () => {
+    expect(selectorLabels('sum by (a) (rate(x_total{a="1", b=~"$b"}[5m])) / y{c!="{"}')).toEqual([
+      ['x_total', ['a', 'b']],
+      ['y', ['c']],
+    ]);
   });
 
   it('refuse a rules file Prometheus would not load', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { AppConfig } from '@event-cache/platform';
@@ -44,6 +44,31 @@ function render(dir: string): K8sObject[] {
     if (value !== null) objects.push(value as K8sObject);
   }
   return objects;
+}
+
+/** k8s/grafana renders to one ConfigMap the Grafana sidecar loads, holding the dashboard file unchanged. */
+function grafanaProblems(): Problem[] {
+  const where = 'k8s/grafana';
+  let objects: K8sObject[];
+  try {
+    objects = render(join(root, where));
+  } catch (e) {
+    return [{ where: 'kustomize', message: e instanceof Error ? e.message : String(e) }];
+  }
+  const file = 'event-cache-dashboard.json';
+  const [map, ...rest] = objects as (K8sObject & {
+    metadata: { labels?: Record<string, string> };
+    data?: Record<string, string>;
+  })[];
+  const problems: string[] = [];
+  if (map?.kind !== 'ConfigMap' || rest.length > 0) problems.push('expected exactly one ConfigMap');
+  else {
+    if (map.metadata.labels?.grafana_dashboard !== '1')
+      problems.push('label grafana_dashboard: "1" is missing');
+    if (map.data?.[file] !== readFileSync(join(root, where, file), 'utf8'))
+      problems.push(`data.${file} differs from ${where}/${file}`);
+  }
+  return problems.map((message) => ({ where, message }));
 }
 
 function main(): void {
@@ -104,6 +129,12 @@ function main(): void {
   } else if (!failed) {
     report('overlays', [{ where: 'k8s/overlays', message: 'expected prod and nonprod' }], '');
   }
+
+  report(
+    'k8s/grafana',
+    grafanaProblems(),
+    'the dashboard ConfigMap carries event-cache-dashboard.json as is',
+  );
 
   if (failed) {
     console.log(`\ntest:k8s: ${failed} problem(s)`);

@@ -2,7 +2,7 @@ import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/
 import { CachingAgentsModule } from '@event-cache/agents';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
 import { clouddriverProjectionFor } from '@event-cache/clouddriver-projection';
-import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
+import { MetricsService, PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { type AgentFeatures, agentFeatures } from './agents/agent-features';
 import { cachingAgentsOptions } from './agents/agents-options';
 import { ClouddriverOnDemandWatcher } from './clouddriver/clouddriver-on-demand.watcher';
@@ -34,6 +34,12 @@ export class AppModule {
       providers: [
         { provide: AgentFeaturesCloser, useFactory: () => new AgentFeaturesCloser(features) },
         ClouddriverOnDemandWatcher,
+        {
+          // The agents' AWS clients exist before Nest does: their request counter is bound here.
+          provide: 'AGENT_FEATURES_METRICS',
+          useFactory: (metrics: MetricsService) => features.bindMetrics?.(metrics) ?? null,
+          inject: [MetricsService],
+        },
       ],
     };
   }

@@ -4,7 +4,7 @@ import { AppErrorCode } from './error-status';
 
 /**
  * Express error middleware placed right after the JSON body parser: its failures become coded
- * errors with DESIGN 5's reason codes (400 `malformed_json`, 413 `payload_too_large`) instead of
+ * errors with the reason codes of docs/architecture.md#bad-input-and-faults (400 `malformed_json`, 413 `payload_too_large`) instead of
  * a bare 400 and a 500.
  */
 export function bodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {

@@ -297,7 +297,18 @@ clouddriver:
     }
   });
 
-  it('marks the account/region pipeline healthy on a heartbeat', async () => {
+  it('marks the account/region pipeline healthy on a heartbeat, and exports it per account/region', async () => {
+    // An agent of caching-agents, registered in the shared database: its interval is exported here too.
+    await store.schedules.register([
+      {
+        agentId: 'prod/us-east-1/InstanceCachingAgent',
+        kind: 'InstanceCachingAgent',
+        account: 'prod',
+        region: 'us-east-1',
+        baseIntervalMs: 30_000,
+        firstRunAt: new Date(),
+      },
+    ]);
     const heartbeat = event('scheduled-event.json', { time: new Date().toISOString() });
     await deleted(queue.send(heartbeat));
     expect(await decided(heartbeat.id as string)).toMatchObject({ outcome: 'heartbeat' });
@@ -305,6 +316,23 @@ clouddriver:
       `SELECT healthy_until FROM pipeline_health WHERE account = 'prod' AND region = 'us-east-1'`,
     );
     expect(health.healthy_until.getTime()).toBeGreaterThan(Date.now() + 60_000);
+
+    // Per account/region on /metrics: the configured region without a heartbeat is unhealthy.
+    const text = await metrics();
+    expect(text).toContain('event_cache_pipeline_healthy{account="prod",region="us-east-1"} 1');
+    expect(text).toContain('event_cache_pipeline_healthy{account="prod",region="us-west-2"} 0');
+    expect(text).toMatch(
+      /^event_cache_pipeline_heartbeat_age_seconds\{account="prod",region="us-east-1"\} [\d.e-]+$/m,
+    );
+    expect(text).not.toContain(
+      'event_cache_pipeline_heartbeat_age_seconds{account="prod",region="us-west-2"}',
+    );
+    expect(text).toContain(
+      'event_cache_agent_interval_seconds{account="prod",region="us-east-1",kind="InstanceCachingAgent"} 30',
+    );
+    // Earlier tests left refresh requests pending (no caching-agents here to serve them).
+    const oldest = /^event_cache_refresh_oldest_pending_age_seconds ([\d.e-]+)$/m.exec(text);
+    expect(Number(oldest?.[1])).toBeGreaterThan(0);
   });
 
   it("backs agents off during an AWS Health issue and resets them when it closes, leaving an operator's override alone", async () => {

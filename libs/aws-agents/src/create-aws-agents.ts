@@ -49,7 +49,7 @@ const AGENT_CLASSES: readonly AgentClass[] = [
 ];
 
 /**
- * The built-in AWS caching agents and targeted refreshers (DESIGN 3.3, 4.3): Clouddriver's agent
+ * The built-in AWS caching agents and targeted refreshers (docs/architecture.md#refresh, #clouddriver-compatible-force-refresh): Clouddriver's agent
  * kinds, ids and key types, reading AWS with paginated, batched calls through one rate-limited
  * client per account/region/service.
  */

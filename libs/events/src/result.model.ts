@@ -1,5 +1,5 @@
 /**
- * Reason codes for input the library refuses (DESIGN 5). Every entry point returns one of these
+ * Reason codes for input the library refuses (docs/architecture.md#bad-input-and-faults). Every entry point returns one of these
  * instead of throwing; apps count them in metrics and map them to HTTP statuses / SQS handling.
  */
 export const REJECT_REASONS = [

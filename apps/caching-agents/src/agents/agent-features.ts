@@ -1,11 +1,13 @@
-import type { CachingAgentProvider, TargetedRefresher } from '@event-cache/agents';
+import type { CachingAgentProvider, MetricsRegistry, TargetedRefresher } from '@event-cache/agents';
 import { AwsClientPool, createAwsAgents } from '@event-cache/aws-agents';
 import type { AppConfig } from '@event-cache/platform';
-import { customAgentProviders } from './custom-agents';
+import { customAgents } from './custom-agents';
 
 export interface AgentFeatures {
   providers: CachingAgentProvider[];
   refreshers: TargetedRefresher[];
+  /** Counts the agents' AWS requests in the service's metrics (`event_cache_aws_requests_total`). */
+  bindMetrics?(registry: MetricsRegistry): void;
   /** Releases what the agents hold (the AWS clients' connections). */
   close(): void;
 }
@@ -17,9 +19,11 @@ export interface AgentFeatures {
 export function agentFeatures(config: Pick<AppConfig, 'accounts' | 'aws'>): AgentFeatures {
   const clients = new AwsClientPool(config.aws);
   const aws = createAwsAgents({ accounts: config.accounts, aws: config.aws, clientFactory: clients });
+  const custom = customAgents({ clients, accounts: config.accounts });
   return {
-    providers: [...aws.providers, ...customAgentProviders(clients)],
-    refreshers: aws.refreshers,
+    providers: [...aws.providers, ...custom.providers],
+    refreshers: [...aws.refreshers, ...custom.refreshers],
+    bindMetrics: (registry) => clients.bindMetrics(registry),
     close: () => clients.destroy(),
   };
 }

@@ -28,7 +28,7 @@ const MAX_BACKOFF_MS = 10_000;
 const MAX_ATTEMPTS = 3;
 
 /**
- * Processes the event inbox (DESIGN 3.2): claims pending events (any channel, any replica, SKIP
+ * Processes the event inbox (docs/architecture.md#decide): claims pending events (any channel, any replica, SKIP
  * LOCKED), decides, and writes the outcome of every event together with what it caused (refresh
  * requests, interval overrides, heartbeats) in one transaction. Outcomes are written first and only
  * the events whose outcome this transaction recorded act, so an event processed twice (an expired

@@ -8,7 +8,7 @@ import type { SqsDisposition, SqsReceivedMessage } from './sqs.model';
 type Entry = { kind: 'record'; row: InboxEvent } | { kind: 'retain'; reason: string };
 
 /**
- * SQS messages into the inbox (DESIGN 3.1). Every message is parsed; accepted events and
+ * SQS messages into the inbox (docs/architecture.md#ingest). Every message is parsed; accepted events and
  * never-succeeding messages (reason-coded rejections) are written in one statement, and a message
  * is only marked for deletion once that statement committed. A failing batch is retried message by
  * message, so one bad message cannot hold the others back; what still fails is retained for SQS to

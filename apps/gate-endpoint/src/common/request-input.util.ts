@@ -4,7 +4,7 @@ import { z } from 'zod';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * Validates a request body or query against a zod schema (DESIGN 5): prototype-polluting keys at
+ * Validates a request body or query against a zod schema (docs/architecture.md#bad-input-and-faults): prototype-polluting keys at
  * any depth are refused (`forbidden_key`), then the schema applies (`schema_violation`, naming the
  * field, never echoing its value). Wrong types are refused, never coerced.
  */

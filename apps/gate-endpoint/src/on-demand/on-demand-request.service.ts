@@ -26,7 +26,7 @@ export interface OnDemandResult {
 const NOTHING: OnDemandResult = { status: 200, body: { cachedIdentifiersByType: {} } };
 
 /**
- * `POST /cache/aws/{type}` as Clouddriver answers it (DESIGN 4.3), so an unmodified Orca works:
+ * `POST /cache/aws/{type}` as Clouddriver answers it (docs/architecture.md#clouddriver-compatible-force-refresh), so an unmodified Orca works:
  * a known account/region enqueues an on-demand refresh (coalescing with one already pending for
  * the key) and answers 202 with its key; an unknown type, account or region answers 200 with
  * nothing to wait for; only a malformed body is a 400.

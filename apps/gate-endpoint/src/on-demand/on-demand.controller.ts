@@ -21,7 +21,7 @@ const TYPE_PARAM = {
     'ServerGroup, LoadBalancer or SecurityGroup (case-insensitive); other types have nothing to wait for',
 };
 
-/** Clouddriver's force-refresh API (DESIGN 4.3), so an unmodified Orca works against this service. */
+/** Clouddriver's force-refresh API (docs/architecture.md#clouddriver-compatible-force-refresh), so an unmodified Orca works against this service. */
 @ApiTags('force refresh (Clouddriver-compatible)')
 @Controller('cache/aws')
 export class OnDemandController {

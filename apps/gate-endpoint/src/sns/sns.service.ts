@@ -13,7 +13,7 @@ export interface SnsReceipt {
 }
 
 /**
- * The SNS HTTPS subscription endpoint (DESIGN 4.2). The body is parsed and verified before
+ * The SNS HTTPS subscription endpoint (docs/architecture.md#sns-over-https). The body is parsed and verified before
  * anything acts on it; a subscription is confirmed only after every check passed; notifications
  * go into the inbox and are answered after commit. Every refusal carries its reason code.
  */

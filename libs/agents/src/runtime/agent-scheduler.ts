@@ -23,7 +23,7 @@ export interface SchedulerDeps {
 }
 
 /**
- * One replica's scheduler (DESIGN 3.4, 4.4): acquires due agents in one statement up to its
+ * One replica's scheduler (docs/architecture.md#schedule, #agent-leases): acquires due agents in one statement up to its
  * concurrency, runs each under its lease (extended while it runs), and releases it with the next
  * run and the run's stats. Replicas share nothing but the database: the lease decides who runs.
  */

@@ -24,7 +24,7 @@ export interface IntervalDecision {
 }
 
 /**
- * Interval in force (DESIGN 3.4) = base for the kind (or the reconcile interval while the event
+ * Interval in force (docs/architecture.md#schedule) = base for the kind (or the reconcile interval while the event
  * pipeline is healthy) × environment multiplier × throttling factor × override factor. An absolute
  * override wins outright. Overrides count until they expire.
  */

@@ -20,7 +20,7 @@ export interface RefreshWorkerDeps {
 }
 
 /**
- * Serves refresh requests (DESIGN 3.3): claims them in batches of one account/region/type, hands
+ * Serves refresh requests (docs/architecture.md#refresh): claims them in batches of one account/region/type, hands
  * each batch to the refresher of its type (one batched AWS read for many ids), writes what AWS
  * returned (a row is never replaced by an older read), evicts what AWS no longer has, completes
  * the requests as of the read's start and retries failed ones with backoff. A worker that dies

@@ -1,4 +1,4 @@
-/** The `polling` section of the configuration (DESIGN 3.4, 4.6). */
+/** The `polling` section of the configuration (docs/architecture.md#schedule, #accounts-configuration). */
 export interface PollingPolicy {
   /** Base interval when neither the configuration nor the agent names one for its kind. */
   defaultIntervalSeconds: number;

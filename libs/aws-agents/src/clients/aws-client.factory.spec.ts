@@ -166,6 +166,32 @@ describe('AwsClientPool', () => {
     expect(waits).toEqual([1_000]); // the retry waited for its own token
   });
 
+  it('counts every attempt by account, region, service, operation and outcome once metrics are bound', async () => {
+    const replies = [EC2_THROTTLED, EC2_INTERNAL, EC2_OK];
+    const { clients } = pool({ maxAttempts: 3 }, () => {
+      const body = replies.shift()!;
+      return { status: body === EC2_OK ? 200 : body === EC2_THROTTLED ? 503 : 500, body };
+    });
+    const counted: Record<string, string>[] = [];
+    clients.bindMetrics({
+      counter: (config) => {
+        expect(config.name).toBe('aws_requests_total');
+        return { inc: (labels) => void counted.push(labels as Record<string, string>) };
+      },
+      histogram: () => ({ observe: () => {} }),
+      gauge: () => ({ set: () => {} }),
+    });
+
+    await clients.ec2(direct, 'us-east-1').send(new DescribeInstancesCommand({}));
+
+    const labels = { account: 'prod', region: 'us-east-1', service: 'ec2', operation: 'DescribeInstances' };
+    expect(counted).toEqual([
+      { ...labels, outcome: 'throttled' },
+      { ...labels, outcome: 'error' },
+      { ...labels, outcome: 'ok' },
+    ]);
+  });
+
   it('surfaces throttling with its AWS error name once attempts are spent', async () => {
     const { clients } = pool({ maxAttempts: 1 }, () => ({ status: 503, body: EC2_THROTTLED }));
     await expect(

@@ -4,6 +4,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { MetricsRegistry } from '@event-cache/agents';
+import { isThrottlingError } from '../aws/aws-errors';
 import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
 import { AssumedRoleCredentials, type AwsCredentialIdentityProvider, roleArn } from './account-credentials';
 import { TokenBucket } from './token-bucket';
@@ -32,6 +34,11 @@ export interface AwsClientPoolOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+type RequestOutcome = 'ok' | 'throttled' | 'error';
+type RequestCounter = {
+  inc(labels: Partial<Record<'account' | 'region' | 'service' | 'operation' | 'outcome', string>>): void;
+};
+
 type SdkClient = EC2Client | AutoScalingClient | ElasticLoadBalancingV2Client | ConfigServiceClient;
 type ClientConfig = NonNullable<ConstructorParameters<typeof EC2Client>[0]>;
 
@@ -51,6 +58,7 @@ export class AwsClientPool implements AwsClientFactory {
   private readonly roles = new Map<string, AssumedRoleCredentials>();
   private readonly sts = new Map<string, STSClient>();
   private baseCredentials: AwsCredentialIdentityProvider | undefined;
+  private requests: RequestCounter | undefined;
 
   constructor(
     private readonly aws: AwsConfig,
@@ -80,6 +88,19 @@ export class AwsClientPool implements AwsClientFactory {
   configService(account: AwsAgentAccount, region: string): ConfigServiceClient {
     const role = account.configSource?.assumeRole ?? account.assumeRole;
     return this.client('configService', account, region, role, (c) => new ConfigServiceClient(c));
+  }
+
+  /**
+   * Counts every request attempt (retries included) in `event_cache_aws_requests_total{account,
+   * region, service, operation, outcome}`, outcome `ok`, `throttled` or `error`. Bound once the
+   * host's metrics registry exists; requests before that are not counted.
+   */
+  bindMetrics(registry: MetricsRegistry): void {
+    this.requests ??= registry.counter({
+      name: 'aws_requests_total',
+      help: 'AWS API request attempts (retries included) by account, region, service, operation and outcome (ok, throttled, error)',
+      labelNames: ['account', 'region', 'service', 'operation', 'outcome'],
+    });
   }
 
   /** Closes every client's connections. */
@@ -113,9 +134,19 @@ export class AwsClientPool implements AwsClientFactory {
     const bucket = this.bucket(`${account.name}|${region}|${service}`, service);
     // After retryMiddleware in the same step: runs once per attempt.
     (client.middlewareStack as EC2Client['middlewareStack']).add(
-      (next) => async (args) => {
+      (next, context) => async (args) => {
         await bucket.take();
-        return next(args);
+        const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        const count = (outcome: RequestOutcome) =>
+          this.requests?.inc({ account: account.name, region, service, operation, outcome });
+        try {
+          const result = await next(args);
+          count('ok');
+          return result;
+        } catch (error) {
+          count(isThrottlingError(error) ? 'throttled' : 'error');
+          throw error;
+        }
       },
       { step: 'finalizeRequest', priority: 'low', name: 'eventCacheRateLimit' },
     );

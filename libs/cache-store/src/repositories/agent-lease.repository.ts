@@ -40,7 +40,7 @@ export interface LeaseOutcome {
 }
 
 /**
- * SQL leases (DESIGN 4.4): a row per running agent, unique on the agent id. Acquisition is an
+ * SQL leases (docs/architecture.md#agent-leases): a row per running agent, unique on the agent id. Acquisition is an
  * insert that wins or loses on that constraint, for many agents in one statement; an expired
  * lease is taken over by the same statement. Extension and release check owner and token.
  */

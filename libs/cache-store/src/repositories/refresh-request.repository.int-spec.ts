@@ -369,6 +369,34 @@ describe('RefreshRequestRepository', () => {
   });
 
   describe('reads and retention', () => {
+    it('oldestOpenCreatedAt is the creation of the oldest pending or claimed request', async () => {
+      expect(await a.refreshes.oldestOpenCreatedAt()).toBeUndefined();
+      const [done, claimed, pending] = await a.refreshes.enqueue([
+        instanceRequest('i-0abc0001', ago(3_000)),
+        instanceRequest('i-0abc0002', ago(2_000)),
+        instanceRequest('i-0abc0003', ago(1_000)),
+      ]);
+      await db.sql(`UPDATE refresh_request SET created_at = now() - interval '1 hour' WHERE id = $1`, [
+        done.id,
+      ]);
+      await db.sql(`UPDATE refresh_request SET created_at = now() - interval '10 minutes' WHERE id = $1`, [
+        claimed.id,
+      ]);
+      await db.sql(`UPDATE refresh_request SET created_at = now() - interval '1 minute' WHERE id = $1`, [
+        pending.id,
+      ]);
+      await db.sql(`UPDATE refresh_request SET status = 'succeeded' WHERE id = $1`, [done.id]);
+      await db.sql(`UPDATE refresh_request SET status = 'claimed', claimed_by = 'w' WHERE id = $1`, [
+        claimed.id,
+      ]);
+      const [{ expected }] = await db.sql<{ expected: Date }>(
+        'SELECT created_at AS expected FROM refresh_request WHERE id = $1',
+        [claimed.id],
+      );
+
+      expect(await a.refreshes.oldestOpenCreatedAt()).toEqual(expected);
+    });
+
     it('findById answers null for unknown or malformed ids', async () => {
       expect(await a.refreshes.findById('123456')).toBeNull();
       expect(await a.refreshes.findById('abc')).toBeNull();

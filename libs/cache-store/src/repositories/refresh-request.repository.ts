@@ -304,6 +304,14 @@ export class RefreshRequestRepository {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
+  /** When the oldest request still open (pending or claimed) was created; undefined when none is. */
+  async oldestOpenCreatedAt(): Promise<Date | undefined> {
+    const [row]: { oldest: Date | string | null }[] = await this.db.query(
+      `SELECT min(created_at) AS oldest FROM refresh_request WHERE status IN ('pending', 'claimed')`,
+    );
+    return row?.oldest == null ? undefined : toDate(row.oldest);
+  }
+
   /** Deletes finished requests older than the cutoff, at most `limit` per call. */
   async purgeFinished(olderThan: Date, limit = 10_000): Promise<number> {
     const rows = returnedRows<unknown>(

@@ -25,7 +25,7 @@ const HEALTH_SERVICE_TYPES: ReadonlyMap<string, readonly CacheKeyType[]> = new M
 ]);
 
 /**
- * Maps one event to what should happen (DESIGN 3.2, 4.1). Pure: the same event and context always
+ * Maps one event to what should happen (docs/architecture.md#decide, #eventbridge-events). Pure: the same event and context always
  * give the same decision, and no decision carries resource state into the cache.
  *
  * - EC2 state change, Spot interruption warning, rebalance recommendation → refresh the instance.

@@ -17,7 +17,7 @@ import { looksLikeSnsEnvelope, parseSnsEnvelopeInSqs, parseSnsHttpMessage } from
 
 /*
  * The three ingestion channels. Each takes the raw body (string or bytes), never throws for bad
- * input, and returns either the typed result or a reason-coded rejection (DESIGN 5).
+ * input, and returns either the typed result or a reason-coded rejection (docs/architecture.md#bad-input-and-faults).
  */
 
 export type IngestOptions = SafeJsonOptions;

@@ -46,7 +46,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const MAX_PEM_CHARS = 64 * 1024;
 
 /**
- * Verifies SNS HTTP(S) messages before anything acts on them (DESIGN 4.2). Checks, cheapest first
+ * Verifies SNS HTTP(S) messages before anything acts on them (docs/architecture.md#sns-over-https). Checks, cheapest first
  * and all before any network access: signature version, topic allowlist, message age, SubscribeURL
  * host (confirmations), SigningCertURL host; then the certificate (cache, trusted map or fetch),
  * its validity period, and the RSA signature over the documented string-to-sign.

@@ -17,7 +17,7 @@ export interface HttpServiceOptions {
   statusFor: StatusForCode;
   /** OpenAPI document served at /api-docs. */
   openApi: { title: string; description: string };
-  /** JSON body limit (DESIGN 5: 256 KiB). */
+  /** JSON body limit (256 KiB: docs/architecture.md#bad-input-and-faults). */
   jsonLimit?: string;
   /**
    * Routes (path prefixes) whose body is handed to the handler as raw bytes (a Buffer) whatever

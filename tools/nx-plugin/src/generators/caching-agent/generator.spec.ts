@@ -1,39 +1,57 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Tree } from '@nx/devkit';
+import { logger, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import * as ts from 'typescript';
 import { cachingAgentGenerator } from './generator';
+import { AWS_SETUP_PAGE, MEMBER_ACCOUNT_POLICY } from './iam-docs';
 
 const ROOT = resolve(__dirname, '../../../../..');
 const REGISTRY = 'apps/caching-agents/src/agents/custom-agents.ts';
-const AGENT = 'apps/caching-agents/src/agents/nat-gateway/nat-gateway.agent.ts';
-const SPEC = 'apps/caching-agents/src/agents/nat-gateway/nat-gateway.agent.spec.ts';
+const AGENTS = 'apps/caching-agents/src/agents';
+const agentFile = (folder: string) => `${AGENTS}/${folder}/${folder}.agent.ts`;
+const specFile = (folder: string) => `${AGENTS}/${folder}/${folder}.agent.spec.ts`;
 
 describe('caching-agent generator', () => {
   let tree: Tree;
+  let printed: string[];
 
   beforeEach(() => {
     tree = createTreeWithEmptyWorkspace();
-    // The app's real registry, as a developer finds it. (Prettier runs in the CLI, not under Jest,
-    // which cannot load its ES modules: generation is checked here unformatted.)
-    tree.write(REGISTRY, readFileSync(join(ROOT, REGISTRY), 'utf-8'));
+    // The app's real registry and IAM docs, as a developer finds them. (Prettier runs in the CLI,
+    // not under Jest, which cannot load its ES modules: generation is checked here unformatted;
+    // the documented examples below go through the CLI, formatted.)
+    for (const file of [REGISTRY, MEMBER_ACCOUNT_POLICY, AWS_SETUP_PAGE]) {
+      tree.write(file, readFileSync(join(ROOT, file), 'utf-8'));
+    }
+    printed = [];
+    jest.spyOn(logger, 'info').mockImplementation((line: string) => void printed.push(line));
+    jest.spyOn(logger, 'warn').mockImplementation((line: string) => void printed.push(`WARN ${line}`));
   });
 
-  it('scaffolds the agent, its spec and its registration line', async () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('scaffolds a paged agent, its refresher, its spec and its registration line', async () => {
     await cachingAgentGenerator(tree, { name: 'nat-gateway', skipFormat: true });
 
-    const agent = tree.read(AGENT, 'utf-8')!;
+    const agent = tree.read(agentFile('nat-gateway'), 'utf-8')!;
     expect(agent).toContain('export class NatGatewayCachingAgent implements CachingAgent {');
     expect(agent).toContain("static readonly KIND = 'NatGatewayCachingAgent';");
-    expect(agent).toContain('new DescribeNatGatewaysCommand({ MaxResults: 1000, NextToken: nextToken })');
-    expect(agent).toContain('for (const item of page.NatGateways ?? [])');
+    expect(agent).toContain(
+      'new DescribeNatGatewaysCommand({ ...input, MaxResults: 1000, NextToken: nextToken })',
+    );
+    expect(agent).toContain('items.push(...(page.NatGateways ?? []));');
     expect(agent).toContain('const id = item.NatGatewayId;');
     expect(agent).toContain("readonly authoritativeTypes = ['natGateways'];");
     expect(agent).toContain('return `aws:natGateways:${account}:${region}:${id}`;');
+    // DescribeNatGateways names its filter parameter `Filter`, as the SDK's model says.
+    expect(agent).toContain(
+      "describeItems(ec2, { Filter: [{ Name: 'nat-gateway-id', Values: part }] }, ctx.signal)",
+    );
+    expect(agent).toContain('export class NatGatewayRefresher implements TargetedRefresher {');
 
-    const spec = tree.read(SPEC, 'utf-8')!;
-    expect(spec).toContain("import { mockClient } from 'aws-sdk-client-mock';");
+    const spec = tree.read(specFile('nat-gateway'), 'utf-8')!;
     expect(spec).toContain('const ec2 = mockClient(EC2Client);');
     expect(spec).toContain("attributes: { natGatewayId: 'nat-gateway-1' },");
 
@@ -42,23 +60,92 @@ describe('caching-agent generator', () => {
     expect(registry).toMatch(/ {2}natGatewayCachingAgents,\n {2}\/\/ caching-agent registrations/);
   });
 
-  it('takes the command, fields, key type and page size when AWS names them differently', async () => {
+  it('reads a command that does not page (DescribeAddresses) in one call, without paging parameters', async () => {
     await cachingAgentGenerator(tree, {
       name: 'ElasticIp',
       command: 'DescribeAddresses',
       listField: 'Addresses',
       idField: 'AllocationId',
       keyType: 'elasticIps',
-      pageSize: 500,
       skipFormat: true,
     });
-    const agent = tree.read('apps/caching-agents/src/agents/elastic-ip/elastic-ip.agent.ts', 'utf-8')!;
-    expect(agent).toContain(
-      "import { DescribeAddressesCommand, type DescribeAddressesCommandOutput } from '@aws-sdk/client-ec2';",
-    );
-    expect(agent).toContain('const id = item.AllocationId;');
-    expect(agent).toContain('MaxResults: 500');
+
+    const agent = tree.read(agentFile('elastic-ip'), 'utf-8')!;
+    expect(agent).toContain('await ec2.send(new DescribeAddressesCommand(input), { abortSignal: signal });');
+    expect(agent).not.toMatch(/NextToken|MaxResults/);
+    expect(agent).toContain("{ Filters: [{ Name: 'allocation-id', Values: part }] }");
     expect(agent).toContain("type: 'elasticIps',");
+    expect(printed).toContain(
+      'ElasticIpCachingAgent calls EC2 DescribeAddresses (one call: it does not page).',
+    );
+  });
+
+  it('takes --paged and --pageSize, and says when --paged contradicts the AWS SDK', async () => {
+    await cachingAgentGenerator(tree, { name: 'RouteTable', pageSize: 100, skipFormat: true });
+    expect(tree.read(agentFile('route-table'), 'utf-8')).toContain('MaxResults: 100, NextToken: nextToken');
+
+    await cachingAgentGenerator(tree, { name: 'Volume', paged: false, skipFormat: true });
+    expect(tree.read(agentFile('volume'), 'utf-8')).not.toContain('NextToken');
+    expect(printed).toContain(
+      'WARN DescribeVolumes pages (the SDK has paginateDescribeVolumes): with --paged=false the agent reads only the first page',
+    );
+
+    await expect(
+      cachingAgentGenerator(tree, { name: 'KeyPair', pageSize: 100, skipFormat: true }),
+    ).rejects.toThrow('DescribeKeyPairs takes no page size (it does not page): drop --pageSize');
+  });
+
+  it('leaves the refresher out with refresher: false', async () => {
+    await cachingAgentGenerator(tree, { name: 'RouteTable', refresher: false, skipFormat: true });
+
+    const agent = tree.read(agentFile('route-table'), 'utf-8')!;
+    expect(agent).not.toContain('Refresher');
+    expect(tree.read(specFile('route-table'), 'utf-8')).not.toContain('Refresher');
+    expect(printed).toContain('No targeted refresher: routeTables are read by full runs only.');
+  });
+
+  it('grants the IAM action in the member-account policy and the AWS set-up guide, and prints it', async () => {
+    await cachingAgentGenerator(tree, { name: 'NatGateway', skipFormat: true });
+
+    const policy = JSON.parse(tree.read(MEMBER_ACCOUNT_POLICY, 'utf-8')!) as {
+      Statement: { Action: string[] }[];
+    };
+    const actions = policy.Statement[0].Action;
+    expect(actions.indexOf('ec2:DescribeNatGateways')).toBe(
+      actions.filter((a) => a.startsWith('ec2:')).length - 1,
+    );
+    const page = tree.read(AWS_SETUP_PAGE, 'utf-8')!;
+    expect(page).toContain(`\`\`\`json\n${tree.read(MEMBER_ACCOUNT_POLICY, 'utf-8')!.trim()}\n\`\`\``);
+    expect(page).toMatch(/\| `caching-agents` .*`DescribeLaunchTemplateVersions`, `DescribeNatGateways`;/);
+    expect(printed).toEqual(
+      expect.arrayContaining([
+        "IAM: every cached account's role needs ec2:DescribeNatGateways.",
+        '  Added to docs/aws/iam/member-account-policy.json and docs/aws-setup.md; update the deployed role policy.',
+        '  curl -H "Authorization: Bearer $ADMIN_TOKEN" \'http://localhost:8090/admin/agents?kind=NatGatewayCachingAgent\'',
+        "  curl 'http://localhost:8090/resources/natGateways'",
+      ]),
+    );
+  });
+
+  it('says which names the AWS SDK knows when the command or a field is wrong', async () => {
+    await expect(
+      cachingAgentGenerator(tree, { name: 'NatGateway', command: 'DescribeNatGateway' }),
+    ).rejects.toThrow(
+      'DescribeNatGateway is not an EC2 command of the installed @aws-sdk/client-ec2 (similar: ',
+    );
+    await expect(
+      cachingAgentGenerator(tree, { name: 'ElasticIp', command: 'DescribeAddresses' }),
+    ).rejects.toThrow(
+      "DescribeAddresses's output has no field ElasticIps (its list fields: Addresses); pass --listField",
+    );
+    await expect(
+      cachingAgentGenerator(tree, {
+        name: 'ElasticIp',
+        command: 'DescribeAddresses',
+        listField: 'Addresses',
+      }),
+    ).rejects.toThrow("the items of DescribeAddresses's Addresses have no field ElasticIpId (candidates: ");
+    expect(tree.exists(`${AGENTS}/elastic-ip`)).toBe(false);
   });
 
   it('registers several agents one line each, and refuses to overwrite one', async () => {
@@ -80,32 +167,88 @@ describe('caching-agent generator', () => {
       `${REGISTRY} has no "// caching-agent registrations" line`,
     );
   });
-
-  it('generates code that type-checks against the workspace as it is', async () => {
-    await cachingAgentGenerator(tree, { name: 'NatGateway', skipFormat: true });
-    const diagnostics = typeCheck(tree, [AGENT, SPEC, REGISTRY]);
-    expect(diagnostics).toEqual([]);
-  }, 120_000);
 });
 
-/** Type-checks files of the virtual tree as if they were in the workspace (tsconfig.json options). */
-function typeCheck(tree: Tree, files: string[]): string[] {
-  const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (path) => ts.sys.readFile(path));
-  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
-  const overlay = new Map(files.map((f) => [join(ROOT, f), tree.read(f, 'utf-8')!]));
-  const host = ts.createCompilerHost({ ...options, noEmit: true });
-  const readFile = host.readFile.bind(host);
-  host.readFile = (path) => overlay.get(path) ?? readFile(path);
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (path) => overlay.has(path) || fileExists(path);
-  host.directoryExists = (path) =>
-    [...overlay.keys()].some((f) => f.startsWith(path)) || ts.sys.directoryExists(path);
-  const program = ts.createProgram([...overlay.keys()], { ...options, noEmit: true }, host);
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file === undefined || overlay.has(d.file.fileName))
-    .map(
-      (d) =>
-        `${d.file?.fileName.slice(ROOT.length + 1) ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
-    );
+/** The `npx nx g ...caching-agent` lines of the README's "How to add a caching agent" section. */
+function documentedExamples(): string[][] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf-8');
+  const section = readme.split(/^## /m).find((s) => s.startsWith('How to add a caching agent'))!;
+  return [...section.matchAll(/^npx nx g (@event-cache\/nx-plugin:caching-agent .*?)\s*(?:#.*)?$/gm)].map(
+    (m) => m[1].split(/\s+/),
+  );
 }
+
+describe('every documented example, generated by the CLI into a copy of the workspace', () => {
+  const examples = documentedExamples();
+  let copy: string;
+  const run = (command: string, args: string[]) => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NX_DAEMON: 'false',
+      NX_NO_CLOUD: 'true',
+      CI: 'true',
+      FORCE_COLOR: '0',
+    };
+    delete env.JEST_WORKER_ID;
+    const result = spawnSync(command, args, { cwd: copy, env, encoding: 'utf-8', maxBuffer: 64 << 20 });
+    // eslint-disable-next-line no-control-regex
+    const output = `${result.stdout}\n${result.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+    return { status: result.status, output };
+  };
+  const bin = (path: string) => join(ROOT, 'node_modules', path);
+
+  beforeAll(() => {
+    copy = mkdtempSync(join(tmpdir(), 'caching-agent-examples-'));
+    const skipped = new Set(['node_modules', '.git', '.nx', 'dist', '.data', 'coverage', 'tmp']);
+    cpSync(ROOT, copy, {
+      recursive: true,
+      filter: (source) => !skipped.has(source.slice(ROOT.length + 1).split('/')[0]),
+    });
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  });
+
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  it('are documented: paged and unpaged commands, renamed fields, page size, no refresher', () => {
+    expect(examples.map((args) => args[1])).toEqual(['NatGateway', 'ElasticIp', 'KeyPair', 'RouteTable']);
+  });
+
+  it('pass the type check, lint, format check, their own tests and the AWS docs drift spec', () => {
+    const generated: string[] = [];
+    for (const args of examples) {
+      const result = run(process.execPath, [bin('.bin/nx'), 'g', ...args, '--no-interactive']);
+      expect({ args, status: result.status, output: result.output }).toEqual({
+        args,
+        status: 0,
+        output: expect.stringContaining('IAM: every cached account'),
+      });
+      generated.push(...[...result.output.matchAll(/^(?:CREATE|UPDATE) (\S+)$/gm)].map((m) => m[1]));
+    }
+    const files = [...new Set(generated)];
+    const sources = files.filter((f) => f.endsWith('.ts'));
+    const specs = sources.filter((f) => f.endsWith('.agent.spec.ts'));
+    expect(specs).toHaveLength(examples.length);
+    expect(files).toEqual(expect.arrayContaining([REGISTRY, MEMBER_ACCOUNT_POLICY, AWS_SETUP_PAGE]));
+
+    const checks = {
+      typecheck: run(process.execPath, [bin('.bin/tsc'), '-p', 'tsconfig.json', '--noEmit']),
+      lint: run(process.execPath, [bin('.bin/eslint'), '--max-warnings', '0', ...sources]),
+      format: run(process.execPath, [bin('.bin/prettier'), '--check', ...files]),
+      test: run(process.execPath, [
+        bin('.bin/jest'),
+        '--ci',
+        '--selectProjects',
+        'unit',
+        '--runTestsByPath',
+        ...specs,
+        'tools/docs/aws-docs.spec.ts',
+        'apps/caching-agents/src/agents/agent-features.spec.ts',
+      ]),
+    };
+    for (const [check, { status, output }] of Object.entries(checks)) {
+      // The output only when the check failed, to say why.
+      expect({ check, status, output: status === 0 ? '' : output }).toEqual({ check, status: 0, output: '' });
+    }
+    expect(checks.test.output).toMatch(/Test Suites: \d+ passed, \d+ total/);
+  }, 900_000);
+});
