@@ -7,6 +7,10 @@ export enum AppErrorCode {
   Unauthorized = 'unauthorized',
   /** An admin change whose match selected no agent (likely a typo). */
   NoAgentsMatched = 'no_agents_matched',
+  /** A Clouddriver projection rebuild is already running (here or on another replica). */
+  RebuildRunning = 'rebuild_running',
+  /** The Clouddriver cache projection is not enabled (clouddriver.cache.enabled). */
+  ProjectionDisabled = 'projection_disabled',
   /** SNS subscription confirmation: the GET of SubscribeURL failed (SNS retries on 5xx). */
   SubscriptionConfirmationFailed = 'subscription_confirmation_failed',
 }
@@ -38,7 +42,10 @@ export function statusForErrorCode(code: string): number {
     case AppErrorCode.NoAgentsMatched:
       return 404;
     case 'duplicate':
+    case AppErrorCode.RebuildRunning:
       return 409;
+    case AppErrorCode.ProjectionDisabled:
+      return 404;
     case 'payload_too_large':
       return 413;
     case AppErrorCode.SubscriptionConfirmationFailed:

@@ -61,6 +61,34 @@ export class CacheStore extends StoreRepositories {
   }
 
   /**
+   * Runs `work` while holding the session-level advisory lock `name` on a connection of its own,
+   * unless another session holds it (then resolves to `{ acquired: false }` at once): one run of
+   * a job across every replica.
+   */
+  async exclusively<T>(
+    name: string,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; result: T } | { acquired: false }> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [row] = (await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS acquired`, [
+        name,
+      ])) as { acquired: boolean }[];
+      if (!row.acquired) return { acquired: false };
+      try {
+        return { acquired: true, result: await work() };
+      } finally {
+        await runner
+          .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [name])
+          .catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
    * A dedicated client for LISTEN (wake-ups on new inbox events / refresh requests). When that
    * connection fails later (server restart, terminated backend), `onError` is told once and no
    * more notifications arrive: the caller listens again (and polls meanwhile).

@@ -6,9 +6,22 @@ import { AdminEventsController } from './admin-events.controller';
 import { AdminEventsService } from './admin-events.service';
 import { AdminIntervalsController } from './admin-intervals.controller';
 import { AdminIntervalsService } from './admin-intervals.service';
+import { ProjectionRebuildController } from '../clouddriver/projection-rebuild.controller';
+import { ProjectionRebuildService } from '../clouddriver/projection-rebuild.service';
 
 @Module({
-  controllers: [AdminAgentsController, AdminIntervalsController, AdminEventsController],
-  providers: [AdminAuthGuard, AdminAgentsService, AdminIntervalsService, AdminEventsService],
+  controllers: [
+    AdminAgentsController,
+    AdminIntervalsController,
+    AdminEventsController,
+    ProjectionRebuildController,
+  ],
+  providers: [
+    AdminAuthGuard,
+    AdminAgentsService,
+    AdminIntervalsService,
+    AdminEventsService,
+    ProjectionRebuildService,
+  ],
 })
 export class AdminModule {}
