@@ -1,4 +1,4 @@
-import type { CachingAgent, RefreshItem, TargetedRefresher } from '@event-cache/agents';
+import type { CacheRecord, CachingAgent, RefreshItem, TargetedRefresher } from '@event-cache/agents';
 import { type AwsAgentAccount, createAwsAgents, type AwsAgents } from '@event-cache/aws-agents';
 import { type CacheStore, openCacheStore } from '@event-cache/cache-store';
 import { ClouddriverProjection } from '@event-cache/clouddriver-projection';
@@ -24,6 +24,8 @@ export interface CatsRow {
     relationships: Record<string, unknown[]>;
     ttlSeconds: number;
   };
+  /** The body as stored (the text `body_hash` is the hash of). */
+  rawBody: string;
   bodyHash: string;
 }
 
@@ -69,14 +71,21 @@ export class ProjectionHarness {
     return provider.create(account, region);
   }
 
-  /** One complete run, written as the agent runtime writes it. */
-  async run(kind: string, now = new Date()): Promise<void> {
-    const agent = this.agent(kind);
+  /**
+   * One complete run, written as the agent runtime writes it: in `region` (default us-east-1),
+   * its records passed through `records` first when given (for reads an agent does not make yet).
+   */
+  async run(
+    kind: string,
+    now = new Date(),
+    options: { region?: string; records?: (loaded: CacheRecord[]) => CacheRecord[] } = {},
+  ): Promise<void> {
+    const agent = this.agent(kind, ACCOUNT, options.region ?? REGION);
     const result = await agent.load({ signal: new AbortController().signal, now: () => now });
     await this.store.resources.writeAgentResult({
       agent: agent.id,
       authoritativeTypes: [...agent.authoritativeTypes],
-      resources: result.resources,
+      resources: options.records ? options.records(result.resources) : result.resources,
       fetchedAt: result.readStartedAt,
       complete: true,
     });
@@ -125,6 +134,7 @@ export class ProjectionHarness {
       agent: r.agent,
       application: r.application,
       body: JSON.parse(r.body) as CatsRow['body'],
+      rawBody: r.body,
       bodyHash: r.body_hash,
     }));
   }

@@ -9,14 +9,15 @@ import { parseCacheKey, parseElbArn, parseFriggaName } from '@event-cache/events
 import { agentType, CLOUDDRIVER_AGENT, launchConfigKey, relAgent } from '../clouddriver-agents';
 import type { Edge, ProjectionPlan } from '../plan';
 import { toV1 } from '../sdk-v1/v1-attributes';
-import { links, list, obj, sortedUnique, type StoredResource, str } from './stored-resource';
+import { links, list, obj, type StoredResource, str } from './stored-resource';
 
 /**
  * Clouddriver's ClusterCachingAgent (`provider/agent/ClusterCachingAgent.groovy`, cacheServerGroup
  * and AsgData) for one Auto Scaling group:
  * - `serverGroups` (authoritative): `application`, `asg` (the AutoScalingGroup), `region`, `name`,
  *   `launchConfigName`, `zones`, `instances` (the ASG's instance list), `vpcId`,
- *   `scalingPolicies` (with their CloudWatch alarms), `scheduledActions` and `targetGroups` (names);
+ *   `scalingPolicies` (with their CloudWatch alarms), `scheduledActions` and `targetGroups` (names,
+ *   in the order of the group's target group ARNs);
  *   relationships to its application, cluster, load balancers, target groups, launch config or
  *   launch template (the other one is `[null]`, as the agent adds a null key) and instances;
  * - informative relationships from its instances, load balancers, target groups, launch config and
@@ -66,12 +67,15 @@ export function projectServerGroup(
     scheduledActions: list(serverGroup.attributes.scheduledActions).map((a) =>
       toV1(ScheduledUpdateGroupAction$, a, 'jackson'),
     ),
-    targetGroups: sortedUnique(
-      list(asg.targetGroupARNs).flatMap((arn) => {
-        const info = typeof arn === 'string' ? parseElbArn(arn) : undefined;
-        return info?.kind === 'targetgroup' ? [info.name] : [];
-      }),
-    ),
+    // The names in the order of the ARNs, once each (AsgData collects them `as Set`, a LinkedHashSet).
+    targetGroups: [
+      ...new Set(
+        list(asg.targetGroupARNs).flatMap((arn) => {
+          const info = typeof arn === 'string' ? parseElbArn(arn) : undefined;
+          return info?.kind === 'targetgroup' ? [info.name] : [];
+        }),
+      ),
+    ],
   };
   plan.upsert({
     type: 'serverGroups',

@@ -1,5 +1,6 @@
 import { NormalizedSchema } from '@smithy/core/schema';
 import { camelCaseKey } from '@event-cache/events';
+import { v1Member } from './v1-model';
 
 /**
  * Which Clouddriver ObjectMapper serialized the AWS SDK for Java v1 object:
@@ -21,7 +22,11 @@ export type V1Naming = 'jackson' | 'amazon';
  * - list members are always present, `[]` when AWS sent none (the v1 SDK's query-protocol models
  *   create an empty `SdkInternalList` in the getter);
  * - absent members are left out (`NON_NULL`; SqlCache drops null attributes too);
- * - members the shape does not know are dropped, as a v1 object would not have them.
+ * - members the shape does not know are dropped, as a v1 object would not have them; so are the
+ *   members the v1 SDK never had, and members it renamed take the v1 name (`v1-model.ts`);
+ * - with the `jackson` naming, a Boolean member named `Is<Name>` is written twice: the v1 bean has
+ *   `getIs<Name>()` and `is<Name>()`, and the main mapper auto-detects is-getters (`Rule.IsDefault`
+ *   gives `isDefault` and `default`).
  */
 export function toV1(schema: unknown, attributes: unknown, naming: V1Naming): Record<string, unknown> {
   return convertStruct(NormalizedSchema.of(schema as never), attributes, naming);
@@ -30,9 +35,11 @@ export function toV1(schema: unknown, attributes: unknown, naming: V1Naming): Re
 function convertStruct(schema: NormalizedSchema, value: unknown, naming: V1Naming): Record<string, unknown> {
   const source = (value ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [member, memberSchema] of members(schema)) {
-    const converted = convert(memberSchema, source[ourName(member)], naming);
-    if (converted !== undefined) out[v1Name(member, naming)] = converted;
+  for (const { ours, v1, isGetter, schema: memberSchema } of members(schema)) {
+    const converted = convert(memberSchema, source[ours], naming);
+    if (converted === undefined) continue;
+    out[v1Name(v1, naming)] = converted;
+    if (isGetter !== undefined && naming === 'jackson') out[isGetter] = converted;
   }
   return out;
 }
@@ -66,13 +73,35 @@ function epochMillis(value: unknown): number | undefined {
   return undefined;
 }
 
-const memberCache = new WeakMap<object, [string, NormalizedSchema][]>();
+/** A member of a structure: its name in our attributes, its v1 member and the is-getter's property. */
+interface Member {
+  ours: string;
+  v1: string;
+  /** `Is<Name>` Booleans: the property of the v1 bean's `is<Name>()` under the main mapper. */
+  isGetter?: string;
+  schema: NormalizedSchema;
+}
 
-function members(schema: NormalizedSchema): [string, NormalizedSchema][] {
+const memberCache = new WeakMap<object, Member[]>();
+
+function members(schema: NormalizedSchema): Member[] {
   const key = schema as unknown as object;
   let list = memberCache.get(key);
   if (!list) {
-    list = [...schema.structIterator()];
+    const shape = schema.getName(true) ?? '';
+    list = [];
+    for (const [member, memberSchema] of schema.structIterator()) {
+      const target = memberSchema.isListSchema()
+        ? memberSchema.getValueSchema().getName(true)
+        : memberSchema.isStructSchema()
+          ? memberSchema.getName(true)
+          : undefined;
+      const v1 = v1Member(shape, member, target);
+      if (v1 === undefined) continue;
+      const isGetter =
+        memberSchema.isBooleanSchema() && /^Is[A-Z]/.test(v1) ? jacksonName(v1.slice(2)) : undefined;
+      list.push({ ours: ourName(member), v1, isGetter, schema: memberSchema });
+    }
     memberCache.set(key, list);
   }
   return list;
