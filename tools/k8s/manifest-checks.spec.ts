@@ -314,6 +314,10 @@ describe('Kubernetes manifest checks', () => {
       expect(problems).toEqual([
         'ConfigMap/event-cache-config: events.apiKey is set here; it belongs in the Secret',
       ]);
+      const token = problemsAfter((o) => setConfig(o, 'forwarder:\n  token: 0123456789abcdef0123\n'));
+      expect(token).toEqual([
+        'ConfigMap/event-cache-config: forwarder.token is set here; it belongs in the Secret',
+      ]);
     });
 
     it('wants EVENT_CACHE_CONFIG to point at the mounted file', () => {

@@ -463,6 +463,7 @@ function secretKeysIn(text: string): string[] {
     ['database', 'url'],
     ['admin', 'token'],
     ['events', 'apiKey'],
+    ['forwarder', 'token'],
   ]
     .filter(([name, key]) => section(name)[key] !== undefined)
     .map(([name, key]) => `${name}.${key}`);
