@@ -91,6 +91,28 @@ interface Prepared {
 }
 
 /**
+ * CTEs `gone` (the cached rows deleted, `RETURNING key`) and `relationships` (their outgoing
+ * relationships, deleted too) for the candidates of the CTE `candidates` (`key`, `region`), in one
+ * statement with it. Rows without a region (clusters, applications: one key for every region of an
+ * account) are written by each region's agent, and the last writer owns them: such a row stays
+ * while anything that stays relates to it (its next writer takes it over).
+ */
+export function evictionSql(candidates: string): string {
+  return `gone AS (
+         DELETE FROM cached_resource c USING ${candidates} m
+          WHERE c.key = m.key
+            AND (m.region IS NOT NULL OR NOT EXISTS (
+                  SELECT 1 FROM cached_relationship r
+                   WHERE r.target_key = m.key
+                     AND NOT EXISTS (SELECT 1 FROM ${candidates} o WHERE o.key = r.source_key)
+                     AND EXISTS (SELECT 1 FROM cached_resource s WHERE s.key = r.source_key)))
+          RETURNING c.key
+       ), relationships AS (
+         DELETE FROM cached_relationship WHERE source_key IN (SELECT key FROM gone)
+       )`;
+}
+
+/**
  * The cache: batch upserts that skip unchanged bodies and never let an older read replace a
  * newer one, authoritative eviction, and reads by key, scope and glob with relationships.
  */
@@ -304,26 +326,12 @@ export class CachedResourceRepository {
     present: string[],
     runStartedAt: Date,
   ): Promise<string[]> {
-    // Rows without a region (clusters, applications: one key for every region of an account) are
-    // written by each region's agent, and the last writer owns them. One region no longer having
-    // a cluster does not mean it is gone: such a row stays while anything that stays relates to it.
     const rows: { key: string }[] = await this.db.query(
       `WITH missing AS (
          SELECT c.key, c.region FROM cached_resource c
           WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $4
             AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS p(key) WHERE p.key = c.key)
-       ), gone AS (
-         DELETE FROM cached_resource c USING missing m
-          WHERE c.key = m.key
-            AND (m.region IS NOT NULL OR NOT EXISTS (
-                  SELECT 1 FROM cached_relationship r
-                   WHERE r.target_key = m.key
-                     AND NOT EXISTS (SELECT 1 FROM missing o WHERE o.key = r.source_key)
-                     AND EXISTS (SELECT 1 FROM cached_resource s WHERE s.key = r.source_key)))
-          RETURNING c.key
-       ), relationships AS (
-         DELETE FROM cached_relationship WHERE source_key IN (SELECT key FROM gone)
-       )
+       ), ${evictionSql('missing')}
        SELECT key FROM gone`,
       [agent, types, present, runStartedAt],
     );
