@@ -81,7 +81,15 @@ describe('Kubernetes manifest checks', () => {
   it('find nothing wrong with k8s/base', () => {
     const objects = renderBase();
     expect(objects.map((o) => o.kind)).toEqual(
-      expect.arrayContaining(['Deployment', 'Service', 'Job', 'Role', 'RoleBinding', 'PodDisruptionBudget']),
+      expect.arrayContaining([
+        'Deployment',
+        'Service',
+        'Job',
+        'Role',
+        'RoleBinding',
+        'PodDisruptionBudget',
+        'NetworkPolicy',
+      ]),
     );
     expect(allProblems(objects)).toEqual([]);
   });
@@ -198,6 +206,7 @@ describe('Kubernetes manifest checks', () => {
       expect(problems).toEqual([
         'Deployment/event-cache-caching-agents: needs the wait-for-schema init container (the migrations Job runs first)',
         'manifests: needs exactly one Job running dist/tools/db/migrate.js',
+        'NetworkPolicy/event-cache-migrate: selects no pod of these manifests (a label that does not match?)',
       ]);
     });
 
@@ -296,6 +305,105 @@ describe('Kubernetes manifest checks', () => {
     });
   });
 
+  describe('network policies', () => {
+    const policy = (o: K8sObject[], service: string): Any =>
+      find(o, 'NetworkPolicy', `event-cache-${service}`);
+    /** The ingress rules of a service's policy, as [sources, ports] in words. */
+    const admitted = (o: K8sObject[], service: string): string[] =>
+      policy(o, service).spec.ingress.map((rule: Any) => JSON.stringify(rule.from));
+
+    it('isolate every service: only Clouddriver and event-scheduler reach the forwarder, Orca, Gate and the ingress gate-endpoint', () => {
+      const o = renderBase();
+      expect(admitted(o, 'clouddriver-forwarder')).toEqual([
+        expect.stringContaining(
+          '"values":["clouddriver","clouddriver-rw","clouddriver-ro","clouddriver-ro-deck","clouddriver-caching"]',
+        ),
+        expect.stringContaining('"values":["event-scheduler"]'),
+        expect.stringContaining('"values":["monitoring"]'),
+      ]);
+      expect(admitted(o, 'gate-endpoint')).toEqual([
+        expect.stringContaining('"values":["orca","gate"]'),
+        expect.stringContaining('"values":["ingress-nginx"]'),
+        expect.stringContaining('"values":["monitoring"]'),
+      ]);
+      for (const service of ['event-scheduler', 'caching-agents'])
+        expect(admitted(o, service)).toEqual([expect.stringContaining('"values":["monitoring"]')]);
+      expect(policy(o, 'migrate').spec.ingress).toBeUndefined();
+    });
+
+    it('notice a service no policy isolates', () => {
+      const problems = problemsAfter((o) =>
+        remove(
+          o,
+          (x) => x.metadata?.name === 'event-cache-clouddriver-forwarder' && x.kind === 'NetworkPolicy',
+        ),
+      );
+      expect(problems).toEqual([
+        'Deployment/event-cache-clouddriver-forwarder: no NetworkPolicy isolates its pods for ingress: any pod of the cluster can reach them',
+      ]);
+    });
+
+    it('notice a policy whose selector matches no pod (a typo isolates nothing)', () => {
+      const problems = problemsAfter((o) => {
+        policy(o, 'caching-agents').spec.podSelector.matchLabels['app.kubernetes.io/name'] = 'caching-agent';
+      });
+      expect(problems).toEqual([
+        'Deployment/event-cache-caching-agents: no NetworkPolicy isolates its pods for ingress: any pod of the cluster can reach them',
+        'NetworkPolicy/event-cache-caching-agents: selects no pod of these manifests (a label that does not match?)',
+      ]);
+    });
+
+    it('refuse rules that admit anything: no sources, every namespace, every address, every port', () => {
+      const problems = problemsAfter((o) => {
+        const rules = policy(o, 'gate-endpoint').spec.ingress;
+        delete rules[0].from;
+        rules[1].from = [{ namespaceSelector: {} }, { ipBlock: { cidr: '0.0.0.0/0' } }, {}];
+        delete rules[2].ports;
+      });
+      expect(problems).toEqual([
+        'NetworkPolicy/event-cache-gate-endpoint: ingress rule 1 has no "from": it admits every source',
+        'NetworkPolicy/event-cache-gate-endpoint: ingress rule 2: admits every pod of every namespace',
+        'NetworkPolicy/event-cache-gate-endpoint: ingress rule 2: admits every address',
+        'NetworkPolicy/event-cache-gate-endpoint: ingress rule 2: an empty peer admits every source',
+        'NetworkPolicy/event-cache-gate-endpoint: ingress rule 3 names no port: it admits every port',
+      ]);
+    });
+
+    it('notice a port the selected pods do not have', () => {
+      const problems = problemsAfter((o) => {
+        policy(o, 'event-scheduler').spec.ingress[0].ports = [{ protocol: 'TCP', port: 'metrics' }];
+      });
+      expect(problems).toEqual([
+        'NetworkPolicy/event-cache-event-scheduler: ingress rule 1: port metrics is not a port of Deployment/event-cache-event-scheduler',
+      ]);
+    });
+
+    it('want event-scheduler let in to the forwarder when it propagates refreshes', () => {
+      const propagating = (o: K8sObject[]) => {
+        const data = find(o, 'ConfigMap', 'event-cache-config').data as Record<string, string>;
+        data['config.yaml'] = data['config.yaml'].replace(
+          'clouddriver:\n',
+          'clouddriver:\n  propagateRefreshes: true\n',
+        );
+      };
+      expect(problemsAfter(propagating)).toEqual([]);
+      /** The forwarder's rule admitting event-scheduler, removed. */
+      const schedulerShutOut = (o: K8sObject[]) => {
+        const rules: Any[] = policy(o, 'clouddriver-forwarder').spec.ingress;
+        remove(rules, (rule) => JSON.stringify(rule.from).includes('event-scheduler'));
+      };
+      const problems = problemsAfter((o) => {
+        propagating(o);
+        schedulerShutOut(o);
+      });
+      expect(problems).toEqual([
+        'Deployment/event-cache-clouddriver-forwarder: clouddriver.propagateRefreshes is on, but no NetworkPolicy lets event-scheduler pods reach its http port',
+      ]);
+      // Without propagation, event-scheduler has no business there.
+      expect(problemsAfter(schedulerShutOut)).toEqual([]);
+    });
+  });
+
   describe('configuration', () => {
     const setConfig = (o: K8sObject[], text: string): void => {
       (find(o, 'ConfigMap', 'event-cache-config').data as Record<string, string>)['config.yaml'] = text;
@@ -313,6 +421,10 @@ describe('Kubernetes manifest checks', () => {
       const problems = problemsAfter((o) => setConfig(o, 'events:\n  apiKey: 0123456789abcdef0123\n'));
       expect(problems).toEqual([
         'ConfigMap/event-cache-config: events.apiKey is set here; it belongs in the Secret',
+      ]);
+      const token = problemsAfter((o) => setConfig(o, 'forwarder:\n  token: 0123456789abcdef0123\n'));
+      expect(token).toEqual([
+        'ConfigMap/event-cache-config: forwarder.token is set here; it belongs in the Secret',
       ]);
     });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as batch from 'kubernetes-models/batch/v1';
+import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as core from 'kubernetes-models/v1';
@@ -10,6 +11,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
@@ -53,6 +55,7 @@ const MODELS: Record<string, Record<string, unknown>> = {
   v1: core,
   'apps/v1': apps,
   'batch/v1': batch,
+  'networking.k8s.io/v1': networking,
   'policy/v1': policy,
   'rbac.authorization.k8s.io/v1': rbac,
 };
@@ -92,6 +95,15 @@ export class Rendered {
   get jobs(): (IJob & K8sObject)[] {
     return this.of<IJob>('Job');
   }
+  /** The pods the Deployments and Jobs run: where, namespace, labels and container ports. */
+  get pods(): RenderedPod[] {
+    return [...this.deployments, ...this.jobs].map((w) => ({
+      where: where(w),
+      namespace: w.metadata?.namespace,
+      labels: w.spec?.template.metadata?.labels ?? {},
+      ports: w.spec?.template.spec?.containers.flatMap((c) => c.ports ?? []) ?? [],
+    }));
+  }
   configMap(name: string): IConfigMap | undefined {
     return this.of<IConfigMap>('ConfigMap').find((c) => c.metadata?.name === name);
   }
@@ -104,6 +116,13 @@ export class Rendered {
       return service && pod && main ? [{ deployment, service, pod, main }] : [];
     });
   }
+}
+
+export interface RenderedPod {
+  where: string;
+  namespace?: string;
+  labels: Record<string, string>;
+  ports: { name?: string; containerPort: number }[];
 }
 
 export interface ServiceWorkload {
@@ -463,6 +482,7 @@ function secretKeysIn(text: string): string[] {
     ['database', 'url'],
     ['admin', 'token'],
     ['events', 'apiKey'],
+    ['forwarder', 'token'],
   ]
     .filter(([name, key]) => section(name)[key] !== undefined)
     .map(([name, key]) => `${name}.${key}`);
@@ -567,10 +587,150 @@ export function renderingProblems(rendered: Rendered): { problems: Problem[]; co
       ...workloadProblems(rendered),
       ...wiringProblems(rendered),
       ...rbacProblems(rendered),
+      ...networkPolicyProblems(rendered, config.configs.values().next().value),
       ...config.problems,
       ...shutdownProblems(rendered, config.configs),
     ],
     // One file serves every service: any service's view of it will do.
     config: config.configs.values().next().value,
   };
+}
+
+type LabelSelector = NonNullable<INetworkPolicy['spec']>['podSelector'];
+type IngressRule = NonNullable<NonNullable<INetworkPolicy['spec']>['ingress']>[number];
+type Peer = NonNullable<IngressRule['from']>[number];
+
+/** Whether a label selector selects these labels (`{}` selects everything). */
+export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
+  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  return (
+    byLabel &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      const has = Object.hasOwn(labels, key);
+      switch (operator) {
+        case 'In':
+          return has && values.includes(labels[key]);
+        case 'NotIn':
+          return !has || !values.includes(labels[key]);
+        case 'Exists':
+          return has;
+        case 'DoesNotExist':
+          return !has;
+        default:
+          return false;
+      }
+    })
+  );
+}
+
+const isEmptySelector = (selector: LabelSelector | undefined): boolean =>
+  selector !== undefined &&
+  Object.keys(selector.matchLabels ?? {}).length === 0 &&
+  (selector.matchExpressions ?? []).length === 0;
+
+/** Whether a policy (in `namespace`) admits a pod of these manifests, namespaces labelled as Kubernetes does. */
+function peerAdmits(peer: Peer, namespace: string | undefined, pod: RenderedPod): boolean {
+  if (peer.ipBlock) return false; // pod addresses are not known here
+  const namespaceOk = peer.namespaceSelector
+    ? selectorMatches(peer.namespaceSelector, { 'kubernetes.io/metadata.name': pod.namespace ?? '' })
+    : pod.namespace === namespace;
+  return namespaceOk && (peer.podSelector === undefined || selectorMatches(peer.podSelector, pod.labels));
+}
+
+/** Whether a rule admits connections to the pod's port `name` (no port given = every port). */
+function ruleAdmitsPort(rule: IngressRule, pod: RenderedPod, name: string): boolean {
+  const number = pod.ports.find((p) => p.name === name)?.containerPort;
+  return (
+    !rule.ports?.length ||
+    rule.ports.some((p) => p.port === undefined || p.port === name || p.port === number)
+  );
+}
+
+/** A source that is not a choice: every pod, namespace or address. */
+function openPeer(peer: Peer): string | undefined {
+  if (!peer.ipBlock && !peer.namespaceSelector && !peer.podSelector)
+    return 'an empty peer admits every source';
+  if (
+    isEmptySelector(peer.namespaceSelector) &&
+    (peer.podSelector === undefined || isEmptySelector(peer.podSelector))
+  )
+    return 'admits every pod of every namespace';
+  if (peer.ipBlock && ['0.0.0.0/0', '::/0'].includes(peer.ipBlock.cidr)) return 'admits every address';
+  return undefined;
+}
+
+/**
+ * NetworkPolicies: every service's pods are isolated for ingress by one; every policy selects pods
+ * of these manifests; every rule names its sources and its ports, the ports exist on the pods it
+ * selects, and no source is "anything" (no `from`, an empty peer, every namespace, 0.0.0.0/0); and,
+ * with `clouddriver.propagateRefreshes`, event-scheduler's pods may reach the forwarder.
+ */
+export function networkPolicyProblems(rendered: Rendered, config: AppConfig | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const policies = rendered.of<INetworkPolicy>('NetworkPolicy');
+  const pods = rendered.pods;
+  const podOf = (w: K8sObject) => pods.find((p) => p.where === where(w));
+  const selecting = (pod: RenderedPod) =>
+    policies.filter(
+      (p) =>
+        p.metadata?.namespace === pod.namespace &&
+        p.spec !== undefined &&
+        selectorMatches(p.spec.podSelector, pod.labels) &&
+        (p.spec.policyTypes ?? ['Ingress']).includes('Ingress'),
+    );
+
+  for (const { deployment } of rendered.services) {
+    const pod = podOf(deployment);
+    if (pod && selecting(pod).length === 0)
+      problems.push({
+        where: where(deployment),
+        message: 'no NetworkPolicy isolates its pods for ingress: any pod of the cluster can reach them',
+      });
+  }
+
+  for (const policy of policies) {
+    const say = (message: string): number => problems.push({ where: where(policy), message });
+    const spec = policy.spec;
+    if (!spec) continue;
+    const selected = pods.filter((p) => selecting(p).includes(policy));
+    if (selected.length === 0) say('selects no pod of these manifests (a label that does not match?)');
+    (spec.ingress ?? []).forEach((rule, i) => {
+      const at = `ingress rule ${i + 1}`;
+      if (!rule.from?.length) say(`${at} has no "from": it admits every source`);
+      for (const peer of rule.from ?? []) {
+        const open = openPeer(peer);
+        if (open) say(`${at}: ${open}`);
+      }
+      if (!rule.ports?.length || rule.ports.some((p) => p.port === undefined))
+        say(`${at} names no port: it admits every port`);
+      for (const { port } of rule.ports ?? []) {
+        for (const pod of selected) {
+          if (port !== undefined && !pod.ports.some((p) => p.name === port || p.containerPort === port))
+            say(`${at}: port ${port} is not a port of ${pod.where}`);
+        }
+      }
+    });
+  }
+
+  const forwarder = rendered.services.find((s) => s.service === 'clouddriver-forwarder');
+  const scheduler = rendered.services.find((s) => s.service === 'event-scheduler');
+  const target = forwarder && podOf(forwarder.deployment);
+  const source = scheduler && podOf(scheduler.deployment);
+  if (config?.clouddriver.propagateRefreshes && forwarder && target && source) {
+    const reachable = selecting(target).some((policy) =>
+      (policy.spec?.ingress ?? []).some(
+        (rule) =>
+          (rule.from ?? []).some((peer) => peerAdmits(peer, policy.metadata?.namespace, source)) &&
+          ruleAdmitsPort(rule, target, 'http'),
+      ),
+    );
+    // Not isolated at all is reported above already.
+    if (!reachable && selecting(target).length > 0)
+      problems.push({
+        where: where(forwarder.deployment),
+        message:
+          'clouddriver.propagateRefreshes is on, but no NetworkPolicy lets event-scheduler pods reach its http port',
+      });
+  }
+  return problems;
 }

@@ -9,6 +9,7 @@ import { service } from '../src/service';
 import { event, eventually, writeConfig } from './support';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:event-cache';
+const FORWARDER_TOKEN = 'forwarder-token-0123456789';
 
 interface InboxRow {
   event_id: string;
@@ -28,7 +29,7 @@ describe('event-scheduler: SQS -> inbox -> decisions (booted against PostgreSQL,
   let store: CacheStore;
   let closeStore: () => Promise<void>;
   let forwarder: Server;
-  const forwarded: { path: string; body: unknown }[] = [];
+  const forwarded: { path: string; body: unknown; authorization?: string }[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -36,7 +37,11 @@ describe('event-scheduler: SQS -> inbox -> decisions (booted against PostgreSQL,
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        forwarded.push({ path: req.url ?? '', body: JSON.parse(body) });
+        forwarded.push({
+          path: req.url ?? '',
+          body: JSON.parse(body),
+          authorization: req.headers.authorization,
+        });
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"cachedIdentifiersByType":{}}');
       });
     });
@@ -64,6 +69,8 @@ clouddriver:
     app = await startService(service, {
       DATABASE_URL: db.url,
       EVENT_CACHE_CONFIG: config,
+      // The forwarder's shared token, as the Secret gives it to the forwarder and this service.
+      FORWARDER_TOKEN,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
@@ -387,6 +394,7 @@ clouddriver:
       () => Promise.resolve(forwarded.find((f) => f.path === '/cache/aws/ServerGroup')),
       'the forwarder call',
     );
+    expect(call.authorization).toBe(`Bearer ${FORWARDER_TOKEN}`);
     expect(call.body).toEqual({
       asgName: 'orders-api-prod-v042',
       serverGroupName: 'orders-api-prod-v042',

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { startService } from '@event-cache/platform';
 import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
 import { service } from '../src/service';
-import { API_KEY, call, event, fixture, signedSns, writeConfig } from './support';
+import { API_KEY, call, event, FIXTURES, fixture, signedSns, writeConfig } from './support';
 
 interface InboxRow {
   event_id: string;
@@ -125,7 +127,7 @@ describe('gate-endpoint: SNS and EventBridge endpoints into the inbox (booted ag
     it('refuses every bad message with its reason code and status, storing nothing', async () => {
       const ec2 = JSON.stringify(event('ec2-instance-state-change.json'));
       const hourAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
-      const otherHost = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-not-trusted.pem';
+      const otherCert = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-not-trusted.pem';
       const stored = async () => (await db.sql(`SELECT event_id FROM event_inbox`)).length;
       const storedBefore = await stored();
       const cases: [string, unknown, number, string][] = [
@@ -174,6 +176,24 @@ describe('gate-endpoint: SNS and EventBridge endpoints into the inbox (booted ag
           'untrusted_cert_url',
         ],
         [
+          'cert in an S3 bucket named sns',
+          signedSns({
+            Message: ec2,
+            SigningCertURL: 'https://sns.s3.amazonaws.com/SimpleNotificationService-x.pem',
+          }),
+          403,
+          'untrusted_cert_url',
+        ],
+        [
+          "cert on another region's endpoint",
+          signedSns({
+            Message: ec2,
+            SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem',
+          }),
+          403,
+          'untrusted_cert_url',
+        ],
+        [
           'tampered',
           signedSns(
             { Message: ec2 },
@@ -194,14 +214,22 @@ describe('gate-endpoint: SNS and EventBridge endpoints into the inbox (booted ag
           error: reason,
         });
       }
-      // A certificate on another SNS host is fetched (timeout, size limit): unusable -> 403, unreachable -> 503.
+      // A certificate not in sns.trustedCertificates is fetched from the topic's SNS endpoint (timeout,
+      // size limit): unusable or not issued to SNS -> 403, unreachable -> 503.
       answerOutgoing = () => Promise.resolve(new Response('not a certificate', { status: 200 }));
-      expect(await sns(signedSns({ Message: ec2, SigningCertURL: otherHost }))).toMatchObject({
+      expect(await sns(signedSns({ Message: ec2, SigningCertURL: otherCert }))).toMatchObject({
         status: 403,
         body: { error: 'invalid_certificate' },
       });
+      const wrongName = readFileSync(join(FIXTURES, 'sns', 'test-wrong-subject.cert.pem'), 'utf8');
+      answerOutgoing = () => Promise.resolve(new Response(wrongName, { status: 200 }));
+      const misnamed = otherCert.replace('not-trusted', 'misnamed');
+      expect(await sns(signedSns({ Message: ec2, SigningCertURL: misnamed }))).toMatchObject({
+        status: 403,
+        body: { error: 'invalid_certificate', message: expect.stringContaining('not issued to SNS') },
+      });
       answerOutgoing = () => Promise.reject(new Error('connect ETIMEDOUT'));
-      const unreachable = otherHost.replace('not-trusted', 'unreachable');
+      const unreachable = otherCert.replace('not-trusted', 'unreachable');
       expect(await sns(signedSns({ Message: ec2, SigningCertURL: unreachable }))).toMatchObject({
         status: 503,
         body: { error: 'certificate_unavailable' },

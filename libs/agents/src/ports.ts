@@ -62,6 +62,10 @@ export interface AgentScheduleState {
 }
 
 export interface AgentSchedulesPort {
+  /**
+   * Adds new agents, refreshes known ones (keeping their schedule state) and marks them seen now.
+   * With `affirmAfterMs`, an unchanged agent seen more recently than that is not rewritten.
+   */
   register(
     agents: {
       agentId: string;
@@ -72,7 +76,13 @@ export interface AgentSchedulesPort {
       baseIntervalMs: number;
       firstRunAt: Date;
     }[],
+    options?: { affirmAfterMs?: number },
   ): Promise<void>;
+  /**
+   * Deletes the agents nobody registered for `unseenForMs` and not leased, with their leases and
+   * the cache records they own; returns their ids and how many records went with them.
+   */
+  retireUnseen(options: { unseenForMs: number }): Promise<{ agentIds: string[]; evicted: number }>;
   updateIntervals(
     updates: {
       agentId: string;

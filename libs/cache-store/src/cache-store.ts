@@ -24,7 +24,7 @@ export class StoreRepositories {
   constructor(db: DataSource | EntityManager, projection: CacheProjectionPort | null = null) {
     this.resources = new CachedResourceRepository(db, projection);
     this.leases = new AgentLeaseRepository(db);
-    this.schedules = new AgentScheduleRepository(db);
+    this.schedules = new AgentScheduleRepository(db, projection);
     this.refreshes = new RefreshRequestRepository(db, projection);
     this.inbox = new EventInboxRepository(db);
     this.pipelineHealth = new PipelineHealthRepository(db);

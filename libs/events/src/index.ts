@@ -30,7 +30,14 @@ export { supportedEventTypes } from './parse/eventbridge.parser';
 
 // SNS verification
 export { SnsVerifier, type CertificateFetcher, type SnsVerifierOptions } from './sns/sns.verifier';
-export { SNS_HOST_PATTERN, isTrustedSubscribeUrl, trustedSigningCertUrl } from './sns/sns-url.rules';
+export {
+  SNS_HOST_PATTERN,
+  isTrustedSubscribeUrl,
+  snsEndpointOfTopic,
+  snsEndpointRegion,
+  snsSigningCertificateNames,
+  trustedSigningCertUrl,
+} from './sns/sns-url.rules';
 export { snsStringToSign } from './sns/sns-string-to-sign.util';
 
 // Cache attributes: AWS SDK v3 objects in the shape every caching agent stores

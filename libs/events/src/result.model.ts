@@ -19,17 +19,20 @@ export const REJECT_REASONS = [
   'duplicate',
   /** SNS signature does not verify against the signing certificate. */
   'invalid_signature',
-  /** SNS `SigningCertURL` is not https on `sns.<region>.amazonaws.com[.cn]` or does not end in `.pem`. */
+  /** SNS `SigningCertURL` is not https on the SNS endpoint of the topic's region or does not end in `.pem`. */
   'untrusted_cert_url',
-  /** SNS `SubscribeURL` is not https on the SNS host. */
+  /** SNS `SubscribeURL` is not https on the SNS endpoint of the topic's region. */
   'untrusted_subscribe_url',
-  /** SNS `SignatureVersion` other than 1 or 2. */
+  /** SNS `SignatureVersion` other than 2, or 1 while it is allowed. */
   'unsupported_signature_version',
   /** SNS `TopicArn` not in the configured allowlist. */
   'untrusted_topic',
   /** SNS `Timestamp` older than `maxMessageAgeSeconds`. */
   'message_too_old',
-  /** The signing certificate could not be parsed, is not RSA, or is outside its validity period. */
+  /**
+   * The signing certificate could not be parsed, is not RSA (2048 bits or more), is a CA, is not
+   * issued to SNS (or by a pinned issuer), or is outside its validity period.
+   */
   'invalid_certificate',
   /** The signing certificate could not be fetched. The only transient reason: retrying may succeed. */
   'certificate_unavailable',

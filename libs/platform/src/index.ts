@@ -10,5 +10,6 @@ export * from './metrics/metrics.service';
 export * from './metrics/metrics.module';
 export * from './http/request-logging';
 export * from './http/bootstrap-http';
+export * from './http/secret.util';
 export * from './http/run-service';
 export * from './platform.module';

@@ -15,6 +15,7 @@ describe('cachingAgentsOptions', () => {
       firstRunSpreadMs: 30_000,
       shutdownGraceMs: 20_000,
       runTimeoutMs: 900_000,
+      retireAfterMs: 900_000,
     });
     expect(options.refresh).toEqual({
       worker: 'host-1-abc',

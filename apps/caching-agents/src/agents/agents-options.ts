@@ -27,6 +27,7 @@ export function cachingAgentsOptions(
       firstRunSpreadMs: agents.firstRunSpreadSeconds * 1_000,
       shutdownGraceMs: agents.shutdownGraceSeconds * 1_000,
       runTimeoutMs: agents.runTimeoutSeconds * 1_000,
+      retireAfterMs: agents.retireAfterSeconds * 1_000,
     },
     refresh: {
       worker: replica,

@@ -6,9 +6,11 @@ import { ErrorDto } from './dto/clouddriver-instance.dto';
 import { OperationRequestDto, OperationResultRequestDto } from './dto/operation.dto';
 import { OperationForwardingService } from './operation-forwarding.service';
 import { ForwardingResponses } from './responses';
+import { ForwarderAuth } from './forwarder-auth.guard';
 
 @ApiTags('armory')
 @Controller('armory/agent')
+@ForwarderAuth()
 export class AgentOperationsController {
   constructor(private readonly operations: OperationForwardingService) {}
 

@@ -10,9 +10,11 @@ import {
 import { AgentRegistrationService } from './agent-registration.service';
 import { AgentOwnershipDto, AgentRegistrationDto } from './dto/agent-registration.dto';
 import { ErrorDto } from './dto/clouddriver-instance.dto';
+import { ForwarderAuth } from './forwarder-auth.guard';
 
 @ApiTags('armory')
 @Controller('armory/agents')
+@ForwarderAuth()
 export class AgentsController {
   constructor(private readonly agents: AgentRegistrationService) {}
 

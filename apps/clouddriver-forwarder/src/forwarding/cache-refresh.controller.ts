@@ -4,9 +4,11 @@ import type { Request, Response } from 'express';
 import { CacheRefreshService } from './cache-refresh.service';
 import { callerOf, sendUpstream } from './caller';
 import { ForwardingResponses } from './responses';
+import { ForwarderAuth } from './forwarder-auth.guard';
 
 @ApiTags('cache')
 @Controller('cache')
+@ForwarderAuth()
 export class CacheRefreshController {
   constructor(private readonly refreshes: CacheRefreshService) {}
 

@@ -2,9 +2,11 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InstanceRegistry } from '../discovery/instance-registry.service';
 import { ClouddriverInstanceDto } from './dto/clouddriver-instance.dto';
+import { ForwarderAuth } from './forwarder-auth.guard';
 
 @ApiTags('armory')
 @Controller('armory/clouddrivers')
+@ForwarderAuth()
 export class ClouddriversController {
   constructor(private readonly registry: InstanceRegistry) {}
 

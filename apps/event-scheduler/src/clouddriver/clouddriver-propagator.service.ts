@@ -61,6 +61,7 @@ export class ClouddriverPropagator implements BeforeApplicationShutdown {
   private readonly enabled: boolean;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly headers: Record<string, string>;
   private readonly queue: OnDemandCall[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly calls;
@@ -70,6 +71,12 @@ export class ClouddriverPropagator implements BeforeApplicationShutdown {
     this.enabled = config.clouddriver.propagateRefreshes;
     this.baseUrl = config.clouddriver.forwarderUrl.replace(/\/+$/, '');
     this.timeoutMs = config.clouddriver.timeoutMs;
+    // The forwarder's shared token (forwarder.token), when it requires one.
+    const token = config.forwarder.token;
+    this.headers = {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    };
     this.calls = metrics.counter({
       name: 'clouddriver_propagations_total',
       help: 'Refreshes propagated to Clouddriver through the forwarder, by on-demand type and result',
@@ -116,7 +123,7 @@ export class ClouddriverPropagator implements BeforeApplicationShutdown {
     try {
       const res = await fetch(`${this.baseUrl}/cache/aws/${call.type}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: this.headers,
         body: JSON.stringify(call.body),
         signal: AbortSignal.timeout(this.timeoutMs),
         redirect: 'error',

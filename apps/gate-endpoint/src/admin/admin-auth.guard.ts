@@ -1,7 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig, CodedError } from '@event-cache/platform';
-import { Secret } from '../common/secret.util';
+import { APP_CONFIG, type AppConfig, CodedError, presentsBearer, Secret } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
 
 /** Admin routes need `Authorization: Bearer <admin.token>`; without a configured token they are closed. */
@@ -14,11 +12,7 @@ export class AdminAuthGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const http = context.switchToHttp();
-    const header = http.getRequest<Request>().header('authorization');
-    const presented = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
-    if (this.token.matches(presented)) return true;
-    http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="event-cache-admin"');
+    if (presentsBearer(context, this.token, 'event-cache-admin')) return true;
     throw new CodedError(
       AppErrorCode.Unauthorized,
       this.token.configured

@@ -1,7 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { APP_CONFIG, type AppConfig, CodedError } from '@event-cache/platform';
-import { Secret } from '../common/secret.util';
+import { APP_CONFIG, type AppConfig, CodedError, Secret } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
 
 /** The EventBridge API destination's connection sends `events.apiKey` in `events.apiKeyHeader`. */

@@ -6,15 +6,21 @@ import { fetchText } from './https-text.fetcher';
 
 const CONFIRM = { timeoutMs: 10_000, maxBytes: 64 * 1024 };
 
-/** Confirms a verified SNS subscription by GETting its SubscribeURL (https on the SNS host only). */
+/**
+ * Confirms a verified SNS subscription by GETting its SubscribeURL (https on the SNS endpoint of
+ * the topic's region only).
+ */
 @Injectable()
 export class SubscriptionConfirmer {
   private readonly logger = new Logger(SubscriptionConfirmer.name);
 
   async confirm(message: SnsSubscriptionConfirmation): Promise<void> {
     // The verifier checked it already; checked again right where the request is made.
-    if (!isTrustedSubscribeUrl(message.SubscribeURL)) {
-      throw new CodedError('untrusted_subscribe_url', 'SubscribeURL is not https on an SNS host');
+    if (!isTrustedSubscribeUrl(message.SubscribeURL, message.TopicArn)) {
+      throw new CodedError(
+        'untrusted_subscribe_url',
+        "SubscribeURL is not https on the SNS endpoint of the topic's region",
+      );
     }
     try {
       await fetchText(message.SubscribeURL, CONFIRM);

@@ -287,3 +287,112 @@ describe('AgentScheduler', () => {
     );
   });
 });
+
+describe('AgentScheduler: retiring agents no configuration has', () => {
+  const WINDOW = 600_000; // retireAfterMs
+  const BOTH: AgentAccount = { ...PROD, regions: [{ name: 'us-east-1' }, { name: 'us-west-2' }] };
+  let clock: VirtualClock;
+  let store: InMemoryAgentStore;
+  let running: AgentRuntime[];
+  const logs: string[] = [];
+
+  /** A replica with this configuration, whose agents cache one instance of their region. */
+  const replica = async (owner: string, account: AgentAccount) => {
+    const runtime = new AgentRuntime({
+      accounts: [account],
+      polling: POLLING,
+      providers: [regionalInstances],
+      ports: store.ports(),
+      scheduler: { owner, firstRunSpreadMs: 0, retireAfterMs: WINDOW },
+      refresh: { worker: owner },
+      runRefreshWorker: false,
+      clock,
+      logger: { log: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+    });
+    running.push(runtime);
+    await runtime.start();
+    return runtime;
+  };
+  const stop = async (runtime: AgentRuntime) => {
+    const stopped = runtime.stop();
+    await clock.advance(30_000);
+    await stopped;
+  };
+  /** Agents that cache one instance of their region. */
+  const regionalInstances: CachingAgentProvider = {
+    kind: 'InstanceCachingAgent',
+    create: (account, region) => ({
+      ...provider('InstanceCachingAgent', () => Promise.reject(new Error('unused'))).create(account, region),
+      load: (ctx) =>
+        Promise.resolve({
+          readStartedAt: ctx.now(),
+          resources: [{ ...instance('i-1'), key: `aws:instances:prod:${region}:i-1`, region }],
+        }),
+    }),
+  };
+  const agentIds = () => [...store.schedules.keys()].sort();
+  const keys = () => [...store.records.keys()].sort();
+
+  beforeEach(() => {
+    clock = new VirtualClock();
+    store = new InMemoryAgentStore(clock);
+    running = [];
+    logs.length = 0;
+  });
+  afterEach(async () => {
+    const stopped = Promise.all(running.map((r) => r.stop()));
+    await clock.advance(60_000);
+    await stopped;
+  });
+
+  it('retires a removed region after a restart, with what it cached, once unseen for the window', async () => {
+    await stop(await replica('old', BOTH));
+    expect(keys()).toEqual(['aws:instances:prod:us-east-1:i-1', 'aws:instances:prod:us-west-2:i-1']);
+    await replica('new', PROD);
+    // Unseen since the old replica stopped, but the new one has not run for the window yet.
+    await clock.advance(WINDOW - 60_000);
+    expect(agentIds()).toContain('prod/us-west-2/InstanceCachingAgent');
+    await clock.advance(WINDOW / 4 + 60_000);
+    expect(agentIds()).toEqual(['prod/us-east-1/InstanceCachingAgent']);
+    expect(keys()).toEqual(['aws:instances:prod:us-east-1:i-1']);
+    expect(logs).toContain(
+      'retired 1 agent(s) no running replica has in its configuration, with the 1 cache record(s) they owned: prod/us-west-2/InstanceCachingAgent',
+    );
+  });
+
+  it('never retires what another live replica still has in its configuration (a rolling deploy)', async () => {
+    const old = await replica('old', BOTH);
+    await replica('new', PROD);
+    await clock.advance(5 * WINDOW);
+    expect(agentIds()).toEqual([
+      'prod/us-east-1/InstanceCachingAgent',
+      'prod/us-west-2/InstanceCachingAgent',
+    ]);
+    expect(logs.filter((m) => m.startsWith('retired'))).toEqual([]);
+    await stop(old);
+    await clock.advance(WINDOW + WINDOW / 4);
+    expect(agentIds()).toEqual(['prod/us-east-1/InstanceCachingAgent']);
+  });
+
+  it('registers an agent again when it was retired while its replica could not affirm it', async () => {
+    await replica('new', PROD);
+    store.schedules.delete('prod/us-east-1/InstanceCachingAgent'); // as if swept by mistake
+    await clock.advance(WINDOW / 4 + 10_000);
+    expect(agentIds()).toEqual(['prod/us-east-1/InstanceCachingAgent']);
+  });
+
+  it('refuses a window it could not affirm in time from the interval sync', () => {
+    expect(
+      () =>
+        new AgentRuntime({
+          accounts: [PROD],
+          polling: POLLING,
+          providers: [],
+          ports: store.ports(),
+          scheduler: { owner: 'x', retireAfterMs: 60_000, intervalSyncMs: 30_000 },
+          refresh: { worker: 'x' },
+          clock,
+        }),
+    ).toThrow('retireAfterMs must be 0 or at least 4 x intervalSyncMs');
+  });
+});

@@ -1,6 +1,7 @@
 import type { AgentLeasesPort, AgentSchedulesPort, CacheWriterPort, LeaseGrant } from '../ports';
 import { AbortedError } from './abort';
 import type { AgentCatalog, AgentEntry } from './agent-catalog';
+import { AgentRetirement } from './agent-retirement';
 import { AgentRunner, type RunReport } from './agent-runner';
 import type { SchedulerMetrics } from './agents.metrics';
 import { type Clock, Wakeup } from './clock';
@@ -36,12 +37,18 @@ export class AgentScheduler {
   private readonly stopping = new AbortController();
   /** Stops extending leases (after the last run is done). */
   private readonly closing = new AbortController();
+  private retirement: AgentRetirement | null = null;
   private loops: Promise<void>[] = [];
   private keeping: Promise<void> = Promise.resolve();
   private stopped: Promise<void> | null = null;
 
   constructor(private readonly deps: SchedulerDeps) {
     const { leases, clock, logger, options } = deps;
+    if (options.retireAfterMs > 0 && options.intervalSyncMs * 4 > options.retireAfterMs) {
+      // Agents are re-affirmed from the sync loop: slower than a quarter of the window, other
+      // replicas could retire this one's agents.
+      throw new RangeError('retireAfterMs must be 0 or at least 4 x intervalSyncMs');
+    }
     this.keeper = new LeaseKeeper({ leases, clock, logger, owner: options.owner, ttlMs: options.leaseTtlMs });
     this.runner = new AgentRunner({ cache: deps.cache, keeper: this.keeper, clock });
     this.wakeup = new Wakeup(clock, this.stopping.signal);
@@ -49,7 +56,15 @@ export class AgentScheduler {
 
   /** Registers this replica's agents, computes their intervals and starts the loops. */
   async start(): Promise<void> {
-    await this.register();
+    await this.deps.schedules.register(this.registrations());
+    this.retirement = new AgentRetirement({
+      schedules: this.deps.schedules,
+      clock: this.deps.clock,
+      metrics: this.deps.metrics,
+      logger: this.deps.logger,
+      retireAfterMs: this.deps.options.retireAfterMs,
+      registrations: () => this.registrations(),
+    });
     try {
       await this.deps.tuner.sync();
     } catch (error) {
@@ -97,24 +112,23 @@ export class AgentScheduler {
     this.deps.logger.log(`scheduler ${this.deps.options.owner} stopped`);
   }
 
-  private async register(): Promise<void> {
+  /** This replica's agents as registered (a new one's first run spread by a stable hash). */
+  private registrations(): Parameters<AgentSchedulesPort['register']>[0] {
     const now = this.deps.clock.now().getTime();
     const { policy, options } = this.deps;
-    await this.deps.schedules.register(
-      this.deps.catalog.entries.map(({ agent }) => {
-        const base = policy.base(agent.kind, agent.defaultIntervalMs).ms;
-        const spread = Math.min(base, options.firstRunSpreadMs);
-        return {
-          agentId: agent.id,
-          provider: agent.provider,
-          kind: agent.kind,
-          account: agent.account,
-          region: agent.region,
-          baseIntervalMs: base,
-          firstRunAt: new Date(now + (spread > 0 ? stableHash(agent.id) % spread : 0)),
-        };
-      }),
-    );
+    return this.deps.catalog.entries.map(({ agent }) => {
+      const base = policy.base(agent.kind, agent.defaultIntervalMs).ms;
+      const spread = Math.min(base, options.firstRunSpreadMs);
+      return {
+        agentId: agent.id,
+        provider: agent.provider,
+        kind: agent.kind,
+        account: agent.account,
+        region: agent.region,
+        baseIntervalMs: base,
+        firstRunAt: new Date(now + (spread > 0 ? stableHash(agent.id) % spread : 0)),
+      };
+    });
   }
 
   private async acquireLoop(): Promise<void> {
@@ -149,6 +163,11 @@ export class AgentScheduler {
         await this.deps.tuner.sync();
       } catch (error) {
         this.deps.logger.warn(`interval sync failed: ${String(error)}`);
+      }
+      try {
+        await this.retirement?.tick();
+      } catch (error) {
+        this.deps.logger.warn(`affirming or retiring agents failed: ${String(error)}`);
       }
     }
   }

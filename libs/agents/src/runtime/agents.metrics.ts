@@ -43,6 +43,8 @@ export class SchedulerMetrics {
   private readonly leasesLost;
   private readonly factor;
   private readonly intervalChanges;
+  private readonly retired;
+  private readonly retiredResources;
 
   constructor(registry: MetricsRegistry) {
     this.runs = registry.counter({
@@ -87,6 +89,16 @@ export class SchedulerMetrics {
       help: 'Interval changes recorded by this replica',
       labelNames: [],
     });
+    this.retired = registry.counter({
+      name: 'agents_retired_total',
+      help: 'Agents retired by this replica: no running replica had them in its configuration',
+      labelNames: [],
+    });
+    this.retiredResources = registry.counter({
+      name: 'agent_retired_resources_total',
+      help: 'Cache records deleted with retired agents',
+      labelNames: [],
+    });
   }
 
   run(kind: string, outcome: RunOutcome, seconds: number, written: number, evicted: number): void {
@@ -110,6 +122,11 @@ export class SchedulerMetrics {
 
   intervalsChanged(count: number): void {
     if (count) this.intervalChanges.inc({}, count);
+  }
+
+  agentsRetired(agents: number, resources: number): void {
+    if (agents) this.retired.inc({}, agents);
+    if (resources) this.retiredResources.inc({}, resources);
   }
 }
 

@@ -28,6 +28,12 @@ export interface SchedulerOptions {
   firstRunSpreadMs: number;
   /** A run still going after this long is aborted and counts as failed (nothing written). */
   runTimeoutMs: number;
+  /**
+   * Agents no replica registered for this long are retired with what they cached (their account,
+   * region or kind left every running replica's configuration). This replica re-affirms its own
+   * every quarter of it, and retires others only once it has run this long itself. 0 = never.
+   */
+  retireAfterMs: number;
 }
 
 export interface RefreshWorkerOptions {
@@ -58,6 +64,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: Omit<SchedulerOptions, 'owner'> = {
   maxThrottleFactor: 16,
   firstRunSpreadMs: 30_000,
   runTimeoutMs: 900_000,
+  retireAfterMs: 900_000,
 };
 
 export const DEFAULT_REFRESH_WORKER_OPTIONS: Omit<RefreshWorkerOptions, 'worker'> = {

@@ -14,6 +14,8 @@ import type { Clock } from '../runtime/clock';
 
 interface Schedule extends AgentScheduleState {
   baseIntervalMs: number;
+  /** When a replica last registered it (epoch ms). */
+  seenAt: number;
   lastRunStats: { durationMs: number; additions: number; evictions: number; error: string | null } | null;
 }
 
@@ -127,6 +129,7 @@ export class InMemoryAgentStore {
 
   readonly schedulesPort: AgentSchedulesPort = {
     register: (agents) => {
+      const now = this.now();
       for (const a of agents) {
         const known = this.schedules.get(a.agentId);
         if (known) {
@@ -135,10 +138,12 @@ export class InMemoryAgentStore {
             account: a.account,
             region: a.region,
             baseIntervalMs: a.baseIntervalMs,
+            seenAt: now,
           });
           continue;
         }
         this.schedules.set(a.agentId, {
+          seenAt: now,
           agentId: a.agentId,
           kind: a.kind,
           account: a.account,
@@ -156,6 +161,27 @@ export class InMemoryAgentStore {
         });
       }
       return Promise.resolve();
+    },
+    retireUnseen: ({ unseenForMs }) => {
+      const now = this.now();
+      const retired = [...this.schedules.values()]
+        .filter((s) => s.seenAt < now - unseenForMs && (this.leases.get(s.agentId)?.expiresAt ?? 0) <= now)
+        .map((s) => s.agentId)
+        .sort();
+      for (const id of retired) {
+        this.schedules.delete(id);
+        this.leases.delete(id);
+      }
+      // Their records (without the store's rule for regionless rows still related to others).
+      const gone = new Set(retired);
+      let evicted = 0;
+      for (const [key, stored] of this.records) {
+        if (stored.agent !== null && gone.has(stored.agent)) {
+          this.records.delete(key);
+          evicted++;
+        }
+      }
+      return Promise.resolve({ agentIds: retired, evicted });
     },
     updateIntervals: (updates) => {
       for (const u of updates) {

@@ -82,4 +82,12 @@ export class AgentSchedule {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
+
+  /**
+   * When a scheduler replica whose configuration has this agent last registered it (each replica
+   * re-affirms its agents periodically). An agent no replica affirmed for `agents.retireAfterSeconds`
+   * is retired: its schedule, lease and cached rows are deleted.
+   */
+  @Column({ name: 'seen_at', type: 'timestamptz', default: () => 'now()' })
+  seenAt!: Date;
 }

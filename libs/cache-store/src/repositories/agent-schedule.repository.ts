@@ -1,5 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { CACHE_PROJECTION, type CacheProjectionPort } from '../projection.port';
+import { CachedResourceRepository } from './cached-resource.repository';
 import type { Queryable } from './queryable';
 import { globToLike, returnedRows, toDate, toDateOrNull } from './sql';
 
@@ -79,10 +81,23 @@ export interface AgentScheduleView {
 /** Per-agent schedule: next run, interval in force and why, overrides, pause, last-run stats. */
 @Injectable()
 export class AgentScheduleRepository {
-  constructor(@Inject(DataSource) private readonly db: Queryable) {}
+  constructor(
+    @Inject(DataSource) private readonly db: Queryable,
+    /** Retiring agents evicts what they own: the projection follows, as for any eviction. */
+    @Optional() @Inject(CACHE_PROJECTION) private readonly projection: CacheProjectionPort | null = null,
+  ) {}
 
-  /** Adds new agents and refreshes the description of known ones, keeping their schedule state. */
-  async register(registrations: AgentRegistration[]): Promise<void> {
+  /**
+   * Adds new agents and refreshes the description of known ones, keeping their schedule state, and
+   * marks them all seen now (a replica whose configuration has them is alive). With
+   * `affirmAfterMs`, rows seen more recently than that and otherwise unchanged are not rewritten:
+   * a replica re-affirming its agents periodically touches each row only every so often. An agent
+   * retired meanwhile is registered again.
+   */
+  async register(
+    registrations: AgentRegistration[],
+    options: { affirmAfterMs?: number } = {},
+  ): Promise<void> {
     // One row per agent id (the last registration wins), in id order so concurrent registering
     // replicas lock rows in the same order.
     const agents = [...new Map(registrations.map((a) => [a.agentId, a])).values()].sort((a, b) =>
@@ -91,15 +106,20 @@ export class AgentScheduleRepository {
     if (agents.length === 0) return;
     await this.db.query(
       `INSERT INTO agent_schedule AS s
-              (agent_id, provider, kind, account, region, base_interval_ms, interval_ms, next_run_at)
-       SELECT r.agent_id, r.provider, r.kind, r.account, r.region, r.base_ms, r.base_ms, r.first_run_at
+              (agent_id, provider, kind, account, region, base_interval_ms, interval_ms, next_run_at, seen_at)
+       SELECT r.agent_id, r.provider, r.kind, r.account, r.region, r.base_ms, r.base_ms, r.first_run_at, now()
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[])
            AS r(agent_id, provider, kind, account, region, base_ms, first_run_at)
        ON CONFLICT (agent_id) DO UPDATE
           SET provider = excluded.provider, kind = excluded.kind, account = excluded.account,
-              region = excluded.region, base_interval_ms = excluded.base_interval_ms, updated_at = now()
+              region = excluded.region, base_interval_ms = excluded.base_interval_ms, seen_at = now(),
+              updated_at = CASE
+                WHEN (s.provider, s.kind, s.account, s.region, s.base_interval_ms)
+                     IS DISTINCT FROM (excluded.provider, excluded.kind, excluded.account, excluded.region, excluded.base_interval_ms)
+                THEN now() ELSE s.updated_at END
         WHERE (s.provider, s.kind, s.account, s.region, s.base_interval_ms)
-              IS DISTINCT FROM (excluded.provider, excluded.kind, excluded.account, excluded.region, excluded.base_interval_ms)`,
+              IS DISTINCT FROM (excluded.provider, excluded.kind, excluded.account, excluded.region, excluded.base_interval_ms)
+           OR s.seen_at <= now() - make_interval(secs => $8::double precision / 1000)`,
       [
         agents.map((a) => a.agentId),
         agents.map((a) => a.provider ?? 'aws'),
@@ -108,8 +128,37 @@ export class AgentScheduleRepository {
         agents.map((a) => a.region),
         agents.map((a) => Math.round(a.baseIntervalMs)),
         agents.map((a) => a.firstRunAt),
+        options.affirmAfterMs ?? 0,
       ],
     );
+  }
+
+  /**
+   * Retires the agents no replica registered for `unseenForMs` (their account, region or kind is
+   * in no running replica's configuration any more), in one statement: their schedule rows, their
+   * expired lease rows, and the cached rows they own with those rows' relationships. An agent
+   * whose lease is live is running somewhere and stays. Regionless rows (clusters, applications)
+   * still related to a remaining row stay until their next writer takes them over. Returns the
+   * retired agent ids and how many cached rows went with them.
+   */
+  async retireUnseen(options: { unseenForMs: number }): Promise<{ agentIds: string[]; evicted: number }> {
+    return this.db.transaction(async (tx) => {
+      const [row]: { agent_ids: string[] | null }[] = await tx.query(
+        `WITH retired AS (
+           DELETE FROM agent_schedule s
+            WHERE s.seen_at < now() - make_interval(secs => $1::double precision / 1000)
+              AND NOT EXISTS (SELECT 1 FROM agent_lease l WHERE l.agent_id = s.agent_id AND l.expires_at > now())
+            RETURNING s.agent_id
+         ), leases AS (
+           DELETE FROM agent_lease l USING retired r WHERE l.agent_id = r.agent_id
+         )
+         SELECT array_agg(agent_id ORDER BY agent_id) AS agent_ids FROM retired`,
+        [options.unseenForMs],
+      );
+      const agentIds = row?.agent_ids ?? [];
+      const evicted = await new CachedResourceRepository(tx, this.projection).evictOwnedBy(agentIds);
+      return { agentIds, evicted: evicted.length };
+    });
   }
 
   async list(match: AgentMatch = {}): Promise<AgentScheduleView[]> {

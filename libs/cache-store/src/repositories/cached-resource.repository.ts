@@ -98,6 +98,26 @@ interface Prepared {
 }
 
 /**
+ * The end of an eviction statement over the candidates of its CTE `candidates` (`key`, `region`):
+ * CTEs `gone` (the cached rows deleted) and `links` (their outgoing relationships, deleted too),
+ * then one row per evicted key and per deleted relationship (see `evicting`). Rows without a region (clusters, applications: one key for every region of an
+ * account) are written by each region's agent, and the last writer owns them: such a row stays
+ * while anything that stays relates to it (its next writer takes it over).
+ */
+export function evictionSql(candidates: string): string {
+  return `gone AS (
+         DELETE FROM cached_resource c USING ${candidates} m
+          WHERE c.key = m.key
+            AND (m.region IS NOT NULL OR NOT EXISTS (
+                  SELECT 1 FROM cached_relationship r
+                   WHERE r.target_key = m.key
+                     AND NOT EXISTS (SELECT 1 FROM ${candidates} o WHERE o.key = r.source_key)
+                     AND EXISTS (SELECT 1 FROM cached_resource s WHERE s.key = r.source_key)))
+          RETURNING c.key
+       ), ${DELETE_LINKS_OF_GONE}`;
+}
+
+/**
  * The cache: batch upserts that skip unchanged bodies and never let an older read replace a
  * newer one, authoritative eviction, and reads by key, scope and glob with relationships.
  */
@@ -155,6 +175,17 @@ export class CachedResourceRepository {
          DELETE FROM cached_resource WHERE key = ANY($1::text[]) AND fetched_at <= $2 RETURNING key
        ), ${DELETE_LINKS_OF_GONE}`,
       [keys, fetchedAt],
+    );
+  }
+
+  /** Evicts every row the given agents own, with their relationships (agents retired from the config). */
+  async evictOwnedBy(agents: readonly string[]): Promise<string[]> {
+    if (agents.length === 0) return [];
+    return this.evicting(
+      `WITH owned AS (
+         SELECT key, region FROM cached_resource WHERE agent = ANY($1::text[])
+       ), ${evictionSql('owned')}`,
+      [agents],
     );
   }
 
@@ -333,24 +364,12 @@ export class CachedResourceRepository {
     present: string[],
     runStartedAt: Date,
   ): Promise<string[]> {
-    // Rows without a region (clusters, applications: one key for every region of an account) are
-    // written by each region's agent, and the last writer owns them. One region no longer having
-    // a cluster does not mean it is gone: such a row stays while anything that stays relates to it.
     return this.evicting(
       `WITH missing AS (
          SELECT c.key, c.region FROM cached_resource c
           WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $4
             AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS p(key) WHERE p.key = c.key)
-       ), gone AS (
-         DELETE FROM cached_resource c USING missing m
-          WHERE c.key = m.key
-            AND (m.region IS NOT NULL OR NOT EXISTS (
-                  SELECT 1 FROM cached_relationship r
-                   WHERE r.target_key = m.key
-                     AND NOT EXISTS (SELECT 1 FROM missing o WHERE o.key = r.source_key)
-                     AND EXISTS (SELECT 1 FROM cached_resource s WHERE s.key = r.source_key)))
-          RETURNING c.key
-       ), ${DELETE_LINKS_OF_GONE}`,
+       ), ${evictionSql('missing')}`,
       [agent, types, present, runStartedAt],
     );
   }

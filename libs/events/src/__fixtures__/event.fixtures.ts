@@ -4,8 +4,9 @@ import { join } from 'node:path';
 
 /*
  * Test helpers: AWS-documentation-shaped fixtures (JSON files next to this module)
- * and SNS signing with a committed self-signed test certificate and key (valid 2000-2125, used by
- * nothing but tests). Not exported from the library's index.
+ * and SNS signing with a committed test key and certificates issued to it by a test CA (valid
+ * 2000-2125, used by nothing but tests; `sns/make-test-certificates.sh` made them). Not exported
+ * from the library's index.
  */
 
 /** This folder (tests run from the source tree; the benchmark reads these files itself). */
@@ -32,8 +33,12 @@ export const TEST_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:event-cache';
 export const TEST_CERT_URL =
   'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000000000test.pem';
 
-export function testCertificatePem(): string {
-  return fixtureText('sns/test-signing.cert.pem');
+/**
+ * A test certificate of `sns/` (default: the leaf issued to `sns.amazonaws.com` by the test
+ * intermediate CA, holding the key of `testPrivateKeyPem()`).
+ */
+export function testCertificatePem(name = 'test-signing'): string {
+  return fixtureText(`sns/${name}.cert.pem`);
 }
 
 export function testPrivateKeyPem(): string {

@@ -23,13 +23,26 @@ function message(fields: SnsFields = {}, key?: string): SnsMessage {
   return parsed.value;
 }
 
-function setup(overrides: Partial<SnsVerifierOptions> = {}) {
+const CHINA_TOPIC_ARN = 'arn:aws-cn:sns:cn-north-1:123456789012:event-cache';
+const GOV_TOPIC_ARN = 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:event-cache';
+const GOV_EAST_TOPIC_ARN = 'arn:aws-us-gov:sns:us-gov-east-1:123456789012:event-cache';
+const OPT_IN_TOPIC_ARN = 'arn:aws:sns:ap-east-1:123456789012:event-cache';
+const certUrl = (host: string) =>
+  `https://${host}/SimpleNotificationService-7506a1e35b36ef5a444dd1a8e7cc3ed8.pem`;
+
+/** A verifier whose certificate fetcher serves the test certificate `certificate` for every URL. */
+function setup(overrides: Partial<SnsVerifierOptions> = {}, certificate = 'test-signing') {
   const fetched: string[] = [];
   const fetchCertificate = jest.fn((url: string) => {
     fetched.push(url);
-    return Promise.resolve(testCertificatePem());
+    return Promise.resolve(testCertificatePem(certificate));
   });
-  const verifier = new SnsVerifier({ topicArns: [TEST_TOPIC_ARN], fetchCertificate, clock, ...overrides });
+  const verifier = new SnsVerifier({
+    topicArns: [TEST_TOPIC_ARN, CHINA_TOPIC_ARN, GOV_TOPIC_ARN, GOV_EAST_TOPIC_ARN, OPT_IN_TOPIC_ARN],
+    fetchCertificate,
+    clock,
+    ...overrides,
+  });
   return { verifier, fetched, fetchCertificate };
 }
 
@@ -118,11 +131,49 @@ describe('SnsVerifier', () => {
       expect(fetchCertificate).not.toHaveBeenCalled();
     });
 
-    it('accepts the China partition host', async () => {
-      const { verifier, fetched } = setup();
-      const url = 'https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-abc.pem';
-      await expect(verifier.verify(message({ SigningCertURL: url }))).resolves.toMatchObject({ ok: true });
-      expect(fetched).toEqual([url]);
+    it.each([
+      // S3 virtual-hosted URLs of a bucket named "sns": AWS serves anyone's file there over valid TLS.
+      'https://sns.s3.amazonaws.com/SimpleNotificationService-x.pem',
+      'https://sns.s3-us-west-2.amazonaws.com/SimpleNotificationService-x.pem',
+      'https://sns.s3-accelerate.amazonaws.com/SimpleNotificationService-x.pem',
+      'https://sns.s3-external-1.amazonaws.com/SimpleNotificationService-x.pem',
+      'https://sns.s3.us-east-1.amazonaws.com/SimpleNotificationService-x.pem',
+      'https://sns.s3-website-us-east-1.amazonaws.com/SimpleNotificationService-x.pem',
+      'https://sns.compute-1.amazonaws.com/SimpleNotificationService-x.pem',
+      // Partition mix-ups: a China region only under .com.cn, any other only under .com.
+      'https://sns.cn-north-1.amazonaws.com/SimpleNotificationService-x.pem',
+      'https://sns.us-east-1.amazonaws.com.cn/SimpleNotificationService-x.pem',
+      // Another region than the topic's (us-east-1).
+      'https://sns.us-west-2.amazonaws.com/SimpleNotificationService-x.pem',
+    ])('refuses SigningCertURL %p, not the SNS endpoint of the topic, before any fetch', async (url) => {
+      const { verifier, fetchCertificate } = setup();
+      await expect(verifier.verify(message({ SigningCertURL: url }))).resolves.toMatchObject({
+        reason: 'untrusted_cert_url',
+      });
+      expect(fetchCertificate).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['aws-cn', CHINA_TOPIC_ARN, 'sns.cn-north-1.amazonaws.com.cn', 'test-signing-cn'],
+      ['aws-us-gov', GOV_TOPIC_ARN, 'sns.us-gov-west-1.amazonaws.com', 'test-signing-gov'],
+      [
+        'aws-us-gov (east, signed as west)',
+        GOV_EAST_TOPIC_ARN,
+        'sns.us-gov-east-1.amazonaws.com',
+        'test-signing-gov',
+      ],
+      ['aws, an opt-in region', OPT_IN_TOPIC_ARN, 'sns.ap-east-1.amazonaws.com', 'test-signing-optin'],
+      [
+        'aws, an opt-in region with the general name',
+        OPT_IN_TOPIC_ARN,
+        'sns.ap-east-1.amazonaws.com',
+        'test-signing',
+      ],
+    ])('accepts the %s endpoint and its SNS certificate', async (_, TopicArn, host, certificate) => {
+      const { verifier, fetched } = setup({}, certificate);
+      const m = message({ TopicArn, SigningCertURL: certUrl(host) });
+      await expect(verifier.verify(m)).resolves.toMatchObject({ ok: true });
+      expect(fetched).toEqual([certUrl(host)]);
     });
 
     it('refuses topics outside the allowlist without fetching', async () => {
@@ -136,6 +187,8 @@ describe('SnsVerifier', () => {
       'http://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription',
       'https://attacker.example/?Action=ConfirmSubscription',
       'https://sns.us-east-1.amazonaws.com.attacker.example/?Action=ConfirmSubscription',
+      'https://sns.s3.amazonaws.com/?Action=ConfirmSubscription',
+      'https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription',
     ])('refuses SubscribeURL %p even when the signature is valid', async (SubscribeURL) => {
       const { verifier } = setup();
       const m = message({ Type: 'SubscriptionConfirmation', SubscribeURL });
@@ -206,7 +259,10 @@ describe('SnsVerifier', () => {
     });
 
     it('refuses a certificate outside its validity period', async () => {
-      const { verifier } = setup({ clock: { now: () => Date.parse('2130-01-01T00:00:00Z') } });
+      const { verifier } = setup({
+        clock: { now: () => Date.parse('2130-01-01T00:00:00Z') },
+        maxMessageAgeSeconds: 0,
+      });
       await expect(verifier.verify(message())).resolves.toMatchObject({ reason: 'invalid_certificate' });
     });
 
@@ -278,6 +334,127 @@ describe('SnsVerifier', () => {
     it('accepts trusted certificates as a Map too', async () => {
       const { verifier } = setup({ trustedCertificates: new Map([[TEST_CERT_URL, testCertificatePem()]]) });
       await expect(verifier.verify(message())).resolves.toMatchObject({ ok: true });
+    });
+  });
+
+  describe('certificate checks', () => {
+    it.each([
+      ['issued to another name', 'test-wrong-subject', /not issued to SNS \(expected sns\.amazonaws\.com/],
+      ['that is a CA certificate', 'test-ca-as-leaf', /is a CA certificate/],
+      ['with a 1024-bit key', 'test-weak-key', /1024 bits/],
+    ])('refuses a fetched certificate %s, though it holds a key that signed', async (_, certificate, why) => {
+      const { verifier } = setup({}, certificate);
+      await expect(verifier.verify(message())).resolves.toMatchObject({
+        ok: false,
+        reason: 'invalid_certificate',
+        message: expect.stringMatching(why) as string,
+      });
+    });
+
+    it("refuses another partition's or region's signing name", async () => {
+      // China's name for a us-east-1 topic, the commercial name for a China topic, an opt-in
+      // region's name for another region.
+      await expect(setup({}, 'test-signing-cn').verifier.verify(message())).resolves.toMatchObject({
+        reason: 'invalid_certificate',
+      });
+      const china = message({
+        TopicArn: CHINA_TOPIC_ARN,
+        SigningCertURL: certUrl('sns.cn-north-1.amazonaws.com.cn'),
+      });
+      await expect(setup().verifier.verify(china)).resolves.toMatchObject({ reason: 'invalid_certificate' });
+      await expect(setup({}, 'test-signing-optin').verifier.verify(message())).resolves.toMatchObject({
+        reason: 'invalid_certificate',
+      });
+    });
+
+    it('reads the common name when the certificate has no DNS alternative names', async () => {
+      const { verifier } = setup({}, 'test-signing-cn-only');
+      await expect(verifier.verify(message())).resolves.toMatchObject({ ok: true });
+    });
+
+    it('keeps a refused certificate out of the cache and says why again', async () => {
+      const { verifier, fetchCertificate } = setup({}, 'test-wrong-subject');
+      await verifier.verify(message());
+      await expect(verifier.verify(message())).resolves.toMatchObject({ reason: 'invalid_certificate' });
+      expect(fetchCertificate).toHaveBeenCalledTimes(2);
+    });
+
+    describe('pinned issuers (sns.signingCertificateIssuers)', () => {
+      const pinned = {
+        signingCertificateIssuers: [testCertificatePem('test-intermediate-ca')],
+        trustAnchors: [testCertificatePem('test-root-ca')],
+      };
+
+      it('accepts a certificate the pinned CA issued', async () => {
+        await expect(setup(pinned).verifier.verify(message())).resolves.toMatchObject({ ok: true });
+      });
+
+      it('refuses one with the right name that the pinned CA did not issue', async () => {
+        const { verifier } = setup(pinned, 'test-self-signed');
+        await expect(verifier.verify(message())).resolves.toMatchObject({
+          reason: 'invalid_certificate',
+          message: 'signing certificate is not issued by a CA in sns.signingCertificateIssuers',
+        });
+        // Without pinned issuers the HTTPS fetch from the SNS endpoint is what vouches for it.
+        await expect(setup({}, 'test-self-signed').verifier.verify(message())).resolves.toMatchObject({
+          ok: true,
+        });
+      });
+
+      it('pins the issuer, not its root: a root that issued the intermediate issued no leaf', async () => {
+        const { verifier } = setup({ signingCertificateIssuers: [testCertificatePem('test-root-ca')] });
+        await expect(verifier.verify(message())).resolves.toMatchObject({ reason: 'invalid_certificate' });
+      });
+
+      it('never applies to trusted certificates, which the operator chose', async () => {
+        const local = 'http://localhost:4566/sns-test.pem';
+        const { verifier } = setup({
+          ...pinned,
+          trustedCertificates: { [local]: testCertificatePem('test-self-signed') },
+        });
+        await expect(verifier.verify(message({ SigningCertURL: local }))).resolves.toMatchObject({
+          ok: true,
+        });
+      });
+
+      it('fails fast on a pinned issuer that is no CA or that no trusted root issued', () => {
+        expect(() => setup({ signingCertificateIssuers: [testCertificatePem()] })).toThrow(
+          /sns\.signingCertificateIssuers\[0\] is not a CA certificate/,
+        );
+        expect(() => setup({ signingCertificateIssuers: ['nope'] })).toThrow(/not a certificate in PEM/);
+        expect(() =>
+          setup({
+            signingCertificateIssuers: [testCertificatePem('test-intermediate-ca')],
+            trustAnchors: [testCertificatePem('test-self-signed')],
+          }),
+        ).toThrow(
+          /signingCertificateIssuers\[0\] \(.*Event Cache Test RSA 2048 M01.*\) is not issued by a trusted root/,
+        );
+      });
+    });
+  });
+
+  describe('signature version 1 and replays', () => {
+    it('accepts SignatureVersion 1 by default and refuses it when sns.allowSignatureVersion1 is false', async () => {
+      const v1 = message({ SignatureVersion: '1' });
+      await expect(setup().verifier.verify(v1)).resolves.toMatchObject({ ok: true });
+      const { verifier, fetchCertificate } = setup({ allowSignatureVersion1: false });
+      await expect(verifier.verify(v1)).resolves.toMatchObject({
+        reason: 'unsupported_signature_version',
+        message: 'SignatureVersion must be 2',
+      });
+      expect(fetchCertificate).not.toHaveBeenCalled();
+      await expect(verifier.verify(message({ SignatureVersion: '2' }))).resolves.toMatchObject({ ok: true });
+    });
+
+    it('refuses a message older than an hour by default (SNS stops retrying by then)', async () => {
+      const { verifier } = setup();
+      await expect(
+        verifier.verify(message({ Timestamp: '2024-05-01T10:59:00.000Z' })),
+      ).resolves.toMatchObject({ reason: 'message_too_old' });
+      await expect(
+        verifier.verify(message({ Timestamp: '2024-05-01T11:01:00.000Z' })),
+      ).resolves.toMatchObject({ ok: true });
     });
   });
 

@@ -1,15 +1,30 @@
-import { type KeyObject, X509Certificate, verify as verifySignature } from 'node:crypto';
+import { verify as verifySignature, type X509Certificate } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.model';
 import { EventsError, EventsErrorCode } from '../events.error';
 import { type SnsMessage } from '../model/sns.model';
 import { type ParseResult, accepted, rejected } from '../result.model';
 import { LruCache } from './lru.cache';
-import { isTrustedSubscribeUrl, trustedSigningCertUrl } from './sns-url.rules';
+import {
+  CertificateProblem,
+  isIssuedBy,
+  parseCertificate,
+  type SigningCertificatePolicy,
+  type SigningKey,
+  signingKeyOf,
+} from './sns-certificate.rules';
+import {
+  isTrustedSubscribeUrl,
+  snsEndpointRegion,
+  snsSigningCertificateNames,
+  trustedSigningCertUrl,
+} from './sns-url.rules';
 import { snsStringToSign } from './sns-string-to-sign.util';
 
 /**
  * Fetches a signing certificate (PEM text) over HTTPS. The apps provide one with a timeout and a
- * size limit; it is only ever called with URLs that passed the SNS host rule.
+ * size limit; it is only ever called with URLs that passed the SNS host rule. Its TLS connection is
+ * verified against the platform's root certificates: that is what authenticates the certificate's
+ * origin, as in the AWS SDKs' validators.
  */
 export type CertificateFetcher = (url: string) => Promise<string>;
 
@@ -20,20 +35,34 @@ export interface SnsVerifierOptions {
   readonly fetchCertificate: CertificateFetcher;
   /**
    * `sns.trustedCertificates` for tests and local runs: certificate URL → PEM text (the app reads
-   * the configured files). Only these exact URLs bypass the host rule; it never widens it for others.
+   * the configured files). Only these exact URLs bypass the host rule and the certificate checks;
+   * it never widens them for others.
    */
   readonly trustedCertificates?: Readonly<Record<string, string>> | ReadonlyMap<string, string>;
-  /** `sns.maxMessageAgeSeconds`: refuse messages whose Timestamp is older. 0 or absent = off. */
+  /**
+   * `sns.maxMessageAgeSeconds`: refuse messages whose Timestamp is older (replays). Default 3600:
+   * SNS retries an HTTPS delivery for at most an hour. 0 = off.
+   */
   readonly maxMessageAgeSeconds?: number;
+  /**
+   * `sns.allowSignatureVersion1`: accept SHA1withRSA signatures (topics sign with version 1 until
+   * their `SignatureVersion` attribute is set to 2). Default true; false refuses them.
+   */
+  readonly allowSignatureVersion1?: boolean;
+  /**
+   * `sns.signingCertificateIssuers`: CA certificates (PEM) pinned as the only issuers of signing
+   * certificates, e.g. Amazon's intermediates. Empty or absent: any issuer (the HTTPS fetch from
+   * the SNS endpoint vouches for the certificate).
+   */
+  readonly signingCertificateIssuers?: readonly string[];
+  /**
+   * Root certificates (PEM) every pinned issuer must be, or be issued by (the app passes Node's
+   * `tls.rootCertificates`), so a pinned chain ends at a public root. Absent: not checked.
+   */
+  readonly trustAnchors?: readonly string[];
   readonly clock?: Clock;
   /** Fetched certificates kept (LRU). Default 100. */
   readonly certificateCacheSize?: number;
-}
-
-interface SigningKey {
-  readonly key: KeyObject;
-  readonly validFrom: number;
-  readonly validTo: number;
 }
 
 /** AWS signs with SHA1withRSA for version 1 and SHA256withRSA for version 2. */
@@ -43,13 +72,14 @@ const ALGORITHMS: ReadonlyMap<string, string> = new Map([
 ]);
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const MAX_PEM_CHARS = 64 * 1024;
+const DEFAULT_MAX_AGE_SECONDS = 3_600;
 
 /**
  * Verifies SNS HTTP(S) messages before anything acts on them (docs/architecture.md#sns-over-https). Checks, cheapest first
  * and all before any network access: signature version, topic allowlist, message age, SubscribeURL
- * host (confirmations), SigningCertURL host; then the certificate (cache, trusted map or fetch),
- * its validity period, and the RSA signature over the documented string-to-sign.
+ * (confirmations) and SigningCertURL on the SNS endpoint of the topic's region; then the
+ * certificate (cache, trusted map or fetch): issued to SNS, by a pinned issuer when configured,
+ * within its validity period; and the RSA signature over the documented string-to-sign.
  */
 export class SnsVerifier {
   private readonly topics: ReadonlySet<string>;
@@ -58,47 +88,43 @@ export class SnsVerifier {
   private readonly inFlight = new Map<string, Promise<SigningKey>>();
   private readonly clock: Clock;
   private readonly maxAgeMs: number;
+  private readonly algorithms: ReadonlyMap<string, string>;
+  private readonly issuers: readonly X509Certificate[];
 
   constructor(private readonly options: SnsVerifierOptions) {
     this.topics = new Set(options.topicArns);
     this.clock = options.clock ?? systemClock;
-    const maxAge = options.maxMessageAgeSeconds ?? 0;
+    const maxAge = options.maxMessageAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
     if (!Number.isFinite(maxAge) || maxAge < 0) {
-      throw new EventsError(
-        EventsErrorCode.INVALID_SNS_CONFIG,
-        'sns.maxMessageAgeSeconds must be a number >= 0',
-      );
+      throw configError('sns.maxMessageAgeSeconds must be a number >= 0');
     }
     this.maxAgeMs = maxAge * 1000;
+    this.algorithms = options.allowSignatureVersion1 === false ? new Map([['2', 'sha256']]) : ALGORITHMS;
     const cacheSize = options.certificateCacheSize ?? 100;
     if (!Number.isInteger(cacheSize) || cacheSize < 1) {
-      throw new EventsError(
-        EventsErrorCode.INVALID_SNS_CONFIG,
-        'certificateCacheSize must be a positive integer',
-      );
+      throw configError('certificateCacheSize must be a positive integer');
     }
     this.cache = new LruCache(cacheSize);
+    this.issuers = pinnedIssuers(options.signingCertificateIssuers ?? [], options.trustAnchors);
     const trusted = options.trustedCertificates;
     const entries =
       trusted === undefined ? [] : trusted instanceof Map ? [...trusted] : Object.entries(trusted);
     for (const [url, pem] of entries as [string, string][]) {
-      const key = toSigningKey(pem);
-      if (key === undefined) {
-        throw new EventsError(
-          EventsErrorCode.INVALID_SNS_CONFIG,
-          `sns.trustedCertificates[${url}] is not an RSA certificate in PEM`,
-        );
+      try {
+        this.trusted.set(url, signingKeyOf(pem));
+      } catch (e) {
+        throw configError(`sns.trustedCertificates[${url}]: ${(e as Error).message}`);
       }
-      this.trusted.set(url, key);
     }
   }
 
   /** Resolves to the same message when it may be acted on, or to a reason-coded rejection. Never rejects. */
   async verify(message: SnsMessage): Promise<ParseResult<SnsMessage>> {
     const eventId = message.MessageId;
-    const algorithm = ALGORITHMS.get(message.SignatureVersion);
+    const algorithm = this.algorithms.get(message.SignatureVersion);
     if (algorithm === undefined) {
-      return rejected('unsupported_signature_version', 'SignatureVersion must be 1 or 2', eventId);
+      const versions = [...this.algorithms.keys()].join(' or ');
+      return rejected('unsupported_signature_version', `SignatureVersion must be ${versions}`, eventId);
     }
     if (!this.topics.has(message.TopicArn))
       return rejected('untrusted_topic', 'TopicArn is not in sns.topicArns', eventId);
@@ -109,17 +135,21 @@ export class SnsVerifier {
         return rejected('message_too_old', 'Timestamp is older than sns.maxMessageAgeSeconds', eventId);
       }
     }
-    if (message.Type !== 'Notification' && !isTrustedSubscribeUrl(message.SubscribeURL)) {
-      return rejected('untrusted_subscribe_url', 'SubscribeURL is not https on an SNS host', eventId);
+    if (message.Type !== 'Notification' && !isTrustedSubscribeUrl(message.SubscribeURL, message.TopicArn)) {
+      return rejected(
+        'untrusted_subscribe_url',
+        "SubscribeURL is not https on the SNS endpoint of the topic's region",
+        eventId,
+      );
     }
     let signingKey = this.trusted.get(message.SigningCertURL);
     let certUrl: string | undefined;
     if (signingKey === undefined) {
-      certUrl = trustedSigningCertUrl(message.SigningCertURL);
+      certUrl = trustedSigningCertUrl(message.SigningCertURL, message.TopicArn);
       if (certUrl === undefined) {
         return rejected(
           'untrusted_cert_url',
-          'SigningCertURL is not an https .pem URL on an SNS host',
+          "SigningCertURL is not an https .pem URL on the SNS endpoint of the topic's region",
           eventId,
         );
       }
@@ -131,12 +161,8 @@ export class SnsVerifier {
       const loaded = await this.load(certUrl);
       if (loaded === 'unavailable')
         return rejected('certificate_unavailable', 'signing certificate could not be fetched', eventId);
-      if (loaded === 'invalid')
-        return rejected(
-          'invalid_certificate',
-          'signing certificate is not an RSA certificate in PEM',
-          eventId,
-        );
+      if (loaded instanceof CertificateProblem)
+        return rejected('invalid_certificate', loaded.message, eventId);
       signingKey = loaded;
     }
     if (signingKey === undefined) return rejected('invalid_certificate', 'no signing certificate', eventId);
@@ -157,7 +183,7 @@ export class SnsVerifier {
     return valid ? accepted(message) : rejected('invalid_signature', 'signature does not verify', eventId);
   }
 
-  private async load(url: string): Promise<SigningKey | 'unavailable' | 'invalid'> {
+  private async load(url: string): Promise<SigningKey | CertificateProblem | 'unavailable'> {
     const cached = this.cache.get(url);
     if (cached !== undefined) return cached;
     let pending = this.inFlight.get(url);
@@ -176,30 +202,46 @@ export class SnsVerifier {
     try {
       return await pending;
     } catch (error) {
-      return error instanceof InvalidCertificate ? 'invalid' : 'unavailable';
+      return error instanceof CertificateProblem ? error : 'unavailable';
     }
   }
 
   private async fetchKey(url: string): Promise<SigningKey> {
     const pem = await this.options.fetchCertificate(url);
-    const key = typeof pem === 'string' ? toSigningKey(pem) : undefined;
-    if (key === undefined) throw new InvalidCertificate();
-    return key;
+    return signingKeyOf(pem, this.policyFor(url));
+  }
+
+  /** The names and issuers a certificate fetched from `url` (an SNS endpoint) must have. */
+  private policyFor(url: string): SigningCertificatePolicy {
+    const region = snsEndpointRegion(new URL(url).hostname) ?? '';
+    return { names: snsSigningCertificateNames(region), issuers: this.issuers };
   }
 }
 
-class InvalidCertificate extends Error {}
+function configError(message: string): EventsError {
+  return new EventsError(EventsErrorCode.INVALID_SNS_CONFIG, message);
+}
 
-function toSigningKey(pem: string): SigningKey | undefined {
-  if (typeof pem !== 'string' || pem.length > MAX_PEM_CHARS) return undefined;
-  try {
-    const cert = new X509Certificate(pem);
-    if (cert.publicKey.asymmetricKeyType !== 'rsa') return undefined;
-    const validFrom = Date.parse(cert.validFrom);
-    const validTo = Date.parse(cert.validTo);
-    if (!Number.isFinite(validFrom) || !Number.isFinite(validTo)) return undefined;
-    return { key: cert.publicKey, validFrom, validTo };
-  } catch {
-    return undefined;
-  }
+/**
+ * The pinned issuers, each a CA certificate; with trust anchors, each must be one of them or be
+ * issued by one, so a pinned chain ends at a root the platform trusts.
+ */
+function pinnedIssuers(
+  pems: readonly string[],
+  anchorPems: readonly string[] | undefined,
+): X509Certificate[] {
+  const anchors = anchorPems?.map(parseCertificate).filter((c) => c !== undefined);
+  return pems.map((pem, i) => {
+    const issuer = parseCertificate(pem);
+    const field = `sns.signingCertificateIssuers[${i}]`;
+    if (issuer === undefined) throw configError(`${field} is not a certificate in PEM`);
+    if (!issuer.ca) throw configError(`${field} is not a CA certificate`);
+    if (
+      anchors !== undefined &&
+      !anchors.some((root) => root.fingerprint256 === issuer.fingerprint256 || isIssuedBy(issuer, root))
+    ) {
+      throw configError(`${field} (${issuer.subject.replace(/\n/g, ', ')}) is not issued by a trusted root`);
+    }
+    return issuer;
+  });
 }

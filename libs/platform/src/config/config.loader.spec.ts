@@ -80,6 +80,13 @@ describe('loadConfig', () => {
     expect(problems({ ADMIN_TOKEN: 'short' })).toEqual(['admin.token: at least 16 characters']);
   });
 
+  it("takes the forwarder's shared token from FORWARDER_TOKEN (unset by default)", () => {
+    expect(loadConfig('clouddriver-forwarder', {}).forwarder.token).toBeUndefined();
+    const config = loadConfig('event-scheduler', { FORWARDER_TOKEN: 'forwarder-token-from-env' });
+    expect(config.forwarder.token).toBe('forwarder-token-from-env');
+    expect(problems({ FORWARDER_TOKEN: 'short' })).toEqual(['forwarder.token: at least 16 characters']);
+  });
+
   it('names the bad field and never prints its value', () => {
     const secret = 'hunter2-not-a-url';
     const found = problems({ DATABASE_URL: secret });

@@ -58,7 +58,7 @@ function integerFromEnv(env: Env, name: string, problems: string[]): number | un
 /**
  * Loads the configuration of one service: the YAML file named by EVENT_CACHE_CONFIG (optional),
  * then environment overrides (DATABASE_URL, PORT, HOST, LOG_LEVEL, ADMIN_TOKEN, EVENTS_API_KEY,
- * SQS_QUEUE_URL). Validates once; throws a ConfigError naming every bad field.
+ * FORWARDER_TOKEN, SQS_QUEUE_URL). Validates once; throws a ConfigError naming every bad field.
  */
 export function loadConfig(service: ServiceName, env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -79,6 +79,7 @@ export function loadConfig(service: ServiceName, env: Env = process.env): AppCon
     // Secrets and the queue usually come from the environment (a Kubernetes Secret), not the file.
     admin: { ...raw.admin, ...(env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN } : {}) },
     events: { ...raw.events, ...(env.EVENTS_API_KEY ? { apiKey: env.EVENTS_API_KEY } : {}) },
+    forwarder: { ...raw.forwarder, ...(env.FORWARDER_TOKEN ? { token: env.FORWARDER_TOKEN } : {}) },
     sqs: { ...raw.sqs, ...(env.SQS_QUEUE_URL ? { queueUrl: env.SQS_QUEUE_URL } : {}) },
   };
   if (problems.length) throw new ConfigError(problems);

@@ -41,6 +41,11 @@ export const forwarderSchema = z
       .min(60)
       .max(7 * 86_400)
       .default(3_600),
+    /**
+     * Shared bearer token (FORWARDER_TOKEN): when set, every /armory and /cache route needs
+     * `Authorization: Bearer <token>`, and event-scheduler sends it. Unset: open, as Armory's.
+     */
+    token: z.string().min(16, 'at least 16 characters').optional(),
   })
   .refine((f) => f.backoffMaxMs >= f.backoffInitialMs, {
     path: ['backoffMaxMs'],

@@ -61,8 +61,12 @@ export const snsSchema = z.strictObject({
     .default([]),
   /** Tests and local runs only: certificate URL -> PEM file path, used instead of fetching. */
   trustedCertificates: z.record(z.string().url(), z.string().min(1)).default({}),
-  /** Reject messages older than this (0 = off). */
-  maxMessageAgeSeconds: seconds(86_400 * 30).default(0),
+  /** Reject messages older than this (0 = off). SNS gives up retrying a delivery after an hour. */
+  maxMessageAgeSeconds: seconds(86_400 * 30).default(3_600),
+  /** Accept SHA1withRSA signatures (SNS topics sign with version 1 until set to version 2). */
+  allowSignatureVersion1: z.boolean().default(true),
+  /** PEM files of the only CAs allowed to issue signing certificates (empty = any, as the AWS SDKs). */
+  signingCertificateIssuers: z.array(z.string().min(1)).max(20).default([]),
 });
 
 /** gate-endpoint: the EventBridge API destination and the heartbeat rule. */

@@ -1,4 +1,4 @@
-import { Secret } from './secret.util';
+import { bearerToken, Secret } from './secret.util';
 
 describe('Secret', () => {
   it('matches only the exact secret, whatever the lengths, and never a missing one', () => {
@@ -9,5 +9,15 @@ describe('Secret', () => {
     expect(secret.matches(undefined)).toBe(false);
     expect(new Secret(undefined).matches('anything')).toBe(false);
     expect(new Secret(undefined).configured).toBe(false);
+  });
+});
+
+describe('bearerToken', () => {
+  it('reads the token of a Bearer authorization header only', () => {
+    expect(bearerToken('Bearer abc.def')).toBe('abc.def');
+    expect(bearerToken('bearer abc')).toBe('abc');
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken('Bearer a b')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
   });
 });
