@@ -245,16 +245,16 @@ describe('Clouddriver projection of the AWS agents and refreshes (PostgreSQL)', 
 
     const rows = await expectEqualToRebuild();
     expect((rows.serverGroups as { id: string }[]).map((r) => r.id)).toEqual([SG_KEY]);
-    expect((rows.instances).length).toBe(2);
+    expect(rows.instances.length).toBe(2);
     expect((rows.clusters as { agent: string }[]).map((r) => r.agent)).toEqual([
       'prod/us-east-1/ClusterCachingAgent',
     ]);
-    expect((rows.loadBalancers).length).toBe(1);
-    expect((rows.targetGroups).length).toBe(1);
-    expect((rows.launchTemplates).length).toBe(1);
-    expect((rows.securityGroups).length).toBe(1);
-    expect((rows.subnets).length).toBe(2);
-    expect((rows.vpcs).length).toBe(1);
+    expect(rows.loadBalancers.length).toBe(1);
+    expect(rows.targetGroups.length).toBe(1);
+    expect(rows.launchTemplates.length).toBe(1);
+    expect(rows.securityGroups.length).toBe(1);
+    expect(rows.subnets.length).toBe(2);
+    expect(rows.vpcs.length).toBe(1);
     // The launch template is related to its server group (Clouddriver's readers require it).
     expect(rows.launchTemplates_rel).toContainEqual({
       id: 'aws:launchTemplates:prod:us-east-1:app-main-v001',
