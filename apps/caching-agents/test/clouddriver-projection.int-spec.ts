@@ -21,7 +21,9 @@ import {
 import { AWS_AGENT_KINDS } from '@event-cache/aws-agents';
 import { refreshRequestFor } from '@event-cache/cache-store';
 import { ClouddriverProjection, PROJECTED_TYPES } from '@event-cache/clouddriver-projection';
+import { configSchema, MetricsService } from '@event-cache/platform';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ClouddriverOnDemandWatcher } from '../src/clouddriver/clouddriver-on-demand.watcher';
 import { ACCOUNT, ProjectionHarness, REGION } from './support/clouddriver-harness';
 
 const VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -328,6 +330,50 @@ describe('Clouddriver projection of the AWS agents and refreshes (PostgreSQL)', 
     expect(cached.serverGroups.map((s) => s.id)).toEqual([SG_KEY]);
     const [sg] = await h.rows('serverGroups');
     expect(sg.body.relationships.instances).toHaveLength(3);
+  });
+
+  it("turns Clouddriver's own pending onDemand row into a refresh, and marks it processed when done", async () => {
+    // What Clouddriver's ClusterCachingAgent.handle writes when Orca asks Clouddriver itself.
+    const cacheTime = Date.now() - 5_000;
+    await h.db.sql(`DELETE FROM cats_v1_ondemand`);
+    await h.db.sql(
+      `INSERT INTO cats_v1_ondemand (id, agent, application, body_hash, body, last_updated)
+       VALUES ($1, 'onDemand', NULL, 'h', $2, $3)`,
+      [
+        SG_KEY,
+        JSON.stringify({
+          attributes: { cacheResults: '{}', cacheTime },
+          id: SG_KEY,
+          relationships: {},
+          ttlSeconds: 600,
+        }),
+        Date.now(),
+      ],
+    );
+    const config = configSchema.parse({ clouddriver: { cache: { enabled: true } } });
+    const watcher = new ClouddriverOnDemandWatcher(
+      h.store,
+      { ...config, service: 'caching-agents', http: { host: '127.0.0.1', port: 0 } },
+      new MetricsService(),
+      h.projection,
+    );
+    expect(await watcher.poll()).toBe(1);
+    const [request] = await h.store.refreshes.claimBatch({ worker: 'w', limit: 10, claimTtlMs: 60_000 });
+    expect(request).toMatchObject({ type: 'serverGroups', key: SG_KEY, requestedAt: new Date(cacheTime) });
+    expect(request.target).toMatchObject({ id: 'app-main-v001', idKind: 'autoScalingGroupName' });
+
+    const readStartedAt = new Date();
+    await h.refresh(
+      'serverGroups',
+      [{ key: SG_KEY, id: 'app-main-v001', idKind: 'autoScalingGroupName' }],
+      readStartedAt,
+    );
+    await h.store.refreshes.complete('w', [request.id], readStartedAt);
+    const [row] = await h.rows('onDemand');
+    expect(row.body.attributes).toMatchObject({ cacheTime, processedCount: 1 });
+    expect(row.body.attributes.processedTime).toBeGreaterThanOrEqual(cacheTime);
+    // Processed: the next pass leaves it alone.
+    expect(await watcher.poll()).toBe(0);
   });
 
   it('evicts a terminated instance with every relationship row pointing at it, as a rebuild would', async () => {

@@ -71,6 +71,9 @@ export interface StoreView {
   }): Promise<StoredResource[]>;
 }
 
+/** One rebuild at a time across every process: the name of the session-level advisory lock it holds. */
+export const REBUILD_LOCK = 'event-cache:clouddriver-projection-rebuild';
+
 /** Runs one batch of a rebuild in a transaction of its own (the store's `projectionTransaction`). */
 export type ProjectionRunner = <T>(work: (tx: { sql: Sql; view: StoreView }) => Promise<T>) => Promise<T>;
 

@@ -2,6 +2,7 @@
 // agents write, kept in step with the cache store through the store's projection port.
 export {
   ClouddriverProjection,
+  REBUILD_LOCK,
   type ClouddriverProjectionOptions,
   type OnDemandChange,
   type PendingOnDemand,

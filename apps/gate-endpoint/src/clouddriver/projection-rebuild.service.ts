@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { CACHE_PROJECTION, CacheStore } from '@event-cache/cache-store';
-import { ClouddriverProjection, type RebuildProgress } from '@event-cache/clouddriver-projection';
+import {
+  ClouddriverProjection,
+  REBUILD_LOCK,
+  type RebuildProgress,
+} from '@event-cache/clouddriver-projection';
 import { CodedError, MetricsService } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
-
-/** One rebuild at a time across every replica: a session-level advisory lock of this name. */
-export const REBUILD_LOCK = 'event-cache:clouddriver-projection-rebuild';
 
 export interface RebuildStatus {
   state: 'idle' | 'running' | 'succeeded' | 'failed';
