@@ -17,7 +17,7 @@ import {
   projectBalancerApplications,
   projectCluster,
 } from './projectors/clusters.projector';
-import { projectInstance, projectServerGroupImages } from './projectors/instances.projector';
+import { isLive, projectInstance, projectServerGroupImages } from './projectors/instances.projector';
 import { projectLaunchTemplate } from './projectors/launch-templates.projector';
 import {
   projectLoadBalancer,
@@ -131,6 +131,8 @@ class Units {
   readonly serverGroupImages = new Map<string, Scope>();
   readonly loadBalancers = new Set<string>();
   readonly health = new Set<string>();
+  /** Instances whose health rows need a look only if a target group has them as a target. */
+  readonly healthIfTargeted = new Set<string>();
   /**
    * Relationship rows other resources state towards a resource that was just created: they could
    * not exist before it (rows reach only resources the store holds). Key -> the rows' scope.
@@ -147,14 +149,19 @@ class Units {
       ...[...this.balancerApps.keys()].map((k) => `balancer-applications|${k}`),
       ...[...this.serverGroupImages.keys()].map((k) => `server-group-images|${k}`),
       ...[...this.loadBalancers].map((k) => `loadBalancers|${k}`),
-      ...[...this.health].map((k) => `health|${k}`),
+      ...[...this.health, ...this.healthIfTargeted].map((k) => `health|${k}`),
       ...[...this.counterparts.keys()].map((k) => `counterparts|${k}`),
     ].sort();
   }
 
   /** Keys whose existence decides whether a unit's rows exist. */
   anchors(): string[] {
-    return [...this.health, ...this.serverGroupImages.keys(), ...this.balancerApps.keys()];
+    return [
+      ...this.health,
+      ...this.healthIfTargeted,
+      ...this.serverGroupImages.keys(),
+      ...this.balancerApps.keys(),
+    ];
   }
 }
 
@@ -302,19 +309,30 @@ export class ClouddriverProjection {
   ): Promise<WriteStats> {
     const plan = new ProjectionPlan();
     const evicted = new Set(change.evicted);
-    const written = new Set(change.written.map((r) => r.key));
+    const written = new Map(change.written.map((r) => [r.key, r]));
     for (const resource of change.written) {
-      collectUnits(resource.key, resource.relationships, units);
+      if (resource.type === 'instances') collectInstanceUnits(resource, units);
+      else collectUnits(resource.key, resource.relationships, units);
       if (resource.created) collectCreated(resource.key, units);
     }
     for (const key of change.evicted) collectUnits(key, {}, units);
     for (const link of change.previousLinks) {
+      const instance = written.get(link.source);
+      // A written instance's server group images change only if it left that server group (its
+      // new links add what they need without a recomputation).
+      if (instance?.type === 'instances') {
+        if (link.targetType === 'serverGroups' && !links(instance, 'serverGroups').includes(link.target)) {
+          collectUnits(link.source, { serverGroups: [link.target] }, units);
+        }
+        continue;
+      }
       collectUnits(link.source, { [link.targetType]: [link.target] }, units);
     }
     for (const key of evicted) units.loadBalancers.delete(key);
 
     const needed = new Set<string>(units.anchors());
     for (const resource of change.written) for (const key of crossEndpoints(resource)) needed.add(key);
+    for (const key of needed) if (written.has(key)) needed.delete(key);
     const unknown = [...needed].filter((k) => isStoredKey(k) && !written.has(k) && !evicted.has(k));
     const existing = await tx.view.existing(unknown);
     const exists = (key: string) =>
@@ -461,7 +479,7 @@ export class ClouddriverProjection {
       );
       for (const scope of units.serverGroupImages.values()) {
         const images = (exists(scope.key) ? (instances.get(scope.key) ?? []) : [])
-          .filter((i) => !['shutting-down', 'terminated'].includes(str(obj(i.attributes.state).name) ?? ''))
+          .filter(isLive)
           .map((i) => str(i.attributes.imageId) ?? 'null');
         projectServerGroupImages(scope.key, scope.account, scope.region, images, plan);
       }
@@ -476,25 +494,29 @@ export class ClouddriverProjection {
       for (const key of keys) projectLoadBalancer(found.get(key), key, targetGroups.get(key) ?? [], plan);
     }
 
-    if (units.health.size > 0) {
-      const keys = [...units.health];
+    if (units.health.size + units.healthIfTargeted.size > 0) {
       const targetGroups = groupByTarget(
-        await view.linking(keys, 'targetGroups', { fields: ['targetGroupName', 'targetHealthDescriptions'] }),
+        await view.linking([...new Set([...units.health, ...units.healthIfTargeted])], 'targetGroups', {
+          fields: ['targetGroupName', 'targetHealthDescriptions'],
+        }),
       );
-      const written = new Map(change.written.map((r) => [r.key, r]));
-      const unknown = keys.filter((k) => !written.has(k) && targetGroups.has(k));
-      for (const r of await view.resources(unknown)) written.set(r.key, r);
+      // A written instance no target group has cannot have or need a health row.
+      const keys = [
+        ...new Set([...units.health, ...[...units.healthIfTargeted].filter((k) => targetGroups.has(k))]),
+      ];
+      const instances = new Map(change.written.map((r) => [r.key, r]));
+      const unknown = keys.filter((k) => !instances.has(k) && targetGroups.has(k));
+      for (const r of await view.resources(unknown)) instances.set(r.key, r);
       for (const key of keys) {
         const parsed = parseCacheKey(key);
         if (parsed?.type !== 'instances') continue;
-        const instance = written.get(key);
         projectTargetGroupHealth(
           {
             key,
             account: parsed.account,
             region: parsed.region,
             instanceId: parsed.instanceId,
-            application: instance?.application ?? null,
+            application: instances.get(key)?.application ?? null,
           },
           exists(key) ? (targetGroups.get(key) ?? []) : [],
           plan,
@@ -502,16 +524,30 @@ export class ClouddriverProjection {
       }
     }
 
-    for (const [key, scope] of units.counterparts) {
-      const sources = exists(key) ? await view.linkedFrom([key], scope.sourceType) : [];
-      const edges = sources.map(({ source }) => ({
-        a: key,
-        aType: scope.type,
-        b: source,
-        bType: scope.sourceType,
-        relAgent: scope.relAgent,
-      }));
-      plan.edges({ type: scope.type, key, relAgents: [scope.relAgent], relType: scope.relType }, edges);
+    for (const sourceType of new Set([...units.counterparts.values()].map((c) => c.sourceType))) {
+      const targets = [...units.counterparts].filter(
+        ([key, c]) => c.sourceType === sourceType && exists(key),
+      );
+      const sources = new Map<string, string[]>();
+      const keys = targets.map(([key]) => key);
+      const found =
+        sourceType === 'instances'
+          ? // Only instances Clouddriver caches (not shutting down) state their server group.
+            (await view.linking(keys, 'instances', { fields: ['state'] }))
+              .filter(({ resource }) => isLive(resource))
+              .map(({ target, resource }) => ({ target, source: resource.key }))
+          : await view.linkedFrom(keys, sourceType);
+      for (const { target, source } of found) sources.set(target, [...(sources.get(target) ?? []), source]);
+      for (const [key, scope] of [...units.counterparts].filter(([, c]) => c.sourceType === sourceType)) {
+        const edges = (sources.get(key) ?? []).map((source) => ({
+          a: key,
+          aType: scope.type,
+          b: source,
+          bType: scope.sourceType,
+          relAgent: scope.relAgent,
+        }));
+        plan.edges({ type: scope.type, key, relAgents: [scope.relAgent], relType: scope.relType }, edges);
+      }
     }
   }
 }
@@ -637,6 +673,17 @@ function collectCreated(key: string, units: Units): void {
     default:
       return;
   }
+}
+
+/**
+ * The aggregates a written instance takes part in: its health row (if a target group has it) and,
+ * when it is no longer live, the images of its server groups (a live instance adds its image link
+ * itself, see projectInstance).
+ */
+function collectInstanceUnits(instance: StoredResource, units: Units): void {
+  units.healthIfTargeted.add(instance.key);
+  if (isLive(instance)) return;
+  collectUnits(instance.key, { serverGroups: links(instance, 'serverGroups') }, units);
 }
 
 /** The aggregates a resource's links (now or before) take part in. */

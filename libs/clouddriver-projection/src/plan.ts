@@ -39,6 +39,8 @@ export class ProjectionPlan {
   readonly edgeGroups = new Map<string, { scope: EdgeScope; edges: Edge[] }>();
   /** Keys whose relationship rows go entirely, in both directions (evicted resources). */
   readonly purges = new Map<string, { type: string; id: string }>();
+  /** Edges that must exist (added if missing, never removing others). */
+  readonly ensured = new Map<string, Edge>();
 
   upsert(row: ResourceRow): void {
     const key = rowKey(row.type, row.data.id, row.agent);
@@ -61,12 +63,19 @@ export class ProjectionPlan {
     this.edgeGroups.set(key, { scope, edges });
   }
 
+  ensure(edge: Edge): void {
+    this.ensured.set(`${edge.a}\u0000${edge.b}\u0000${edge.relAgent}`, edge);
+  }
+
   purge(type: string, id: string): void {
     this.purges.set(`${type}\u0000${id}`, { type, id });
   }
 
   get isEmpty(): boolean {
-    return this.upserts.size + this.deletes.size + this.edgeGroups.size + this.purges.size === 0;
+    return (
+      this.upserts.size + this.deletes.size + this.edgeGroups.size + this.purges.size + this.ensured.size ===
+      0
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import type { Edge, EdgeScope, ProjectionPlan, ResourceRow } from '../plan';
 import { bodyHash, serializeCacheData } from './cats-body';
 import { quoteIdent, type SqlNames } from './sql-names';
 import type { Sql } from './sql';
-import { UlidGenerator } from './ulid';
+import { identityUlid } from './ulid';
 
 /** What a plan changed in Clouddriver's tables. */
 export interface WriteStats {
@@ -33,7 +33,6 @@ export class CatsWriter {
   constructor(
     private readonly names: SqlNames,
     private readonly now: () => number = Date.now,
-    private readonly ulids = new UlidGenerator(now),
   ) {}
 
   async write(sql: Sql, plan: ProjectionPlan): Promise<WriteStats> {
@@ -50,6 +49,13 @@ export class CatsWriter {
     const edges = await this.replaceEdges(sql, [...plan.edgeGroups.values()]);
     stats.relationshipsWritten += edges.written;
     stats.relationshipsDeleted += edges.deleted;
+    stats.relationshipsWritten += await this.insertRelationships(
+      sql,
+      [...plan.ensured.values()].flatMap((e) => [
+        { table: e.aType, id: e.a, rel_id: e.b, rel_agent: e.relAgent, rel_type: e.bType },
+        { table: e.bType, id: e.b, rel_id: e.a, rel_agent: e.relAgent, rel_type: e.aType },
+      ]),
+    );
     return stats;
   }
 
@@ -176,7 +182,10 @@ export class CatsWriter {
     return deleted;
   }
 
-  /** Inserts relationship rows (each into its `table` type's `_rel`) not already stored. */
+  /**
+   * Inserts relationship rows (each into its `table` type's `_rel`) not already stored. Each row's
+   * `uuid` derives from what it relates, so concurrent writers of the same row insert it once.
+   */
   private async insertRelationships(sql: Sql, rows: (RelIdentity & { table: string })[]): Promise<number> {
     let written = 0;
     const now = this.now();
@@ -190,9 +199,10 @@ export class CatsWriter {
           WHERE NOT EXISTS (SELECT 1 FROM ${this.relTable(type)} t
                              WHERE t.id = d.id AND t.rel_type = d.rel_type AND t.rel_id = d.rel_id
                                AND t.rel_agent = d.rel_agent)
+         ON CONFLICT (uuid) DO NOTHING
          RETURNING 1`,
         [
-          unique.map(() => this.ulids.next()),
+          unique.map((r) => identityUlid(`${type}\u0000${identity(r)}`)),
           unique.map((r) => r.id),
           unique.map((r) => r.rel_id),
           unique.map((r) => r.rel_agent),

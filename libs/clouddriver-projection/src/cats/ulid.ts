@@ -1,29 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/**
- * Monotonic ULIDs (26 Crockford base32 characters: 48-bit millisecond time, 80 random bits), as
- * Clouddriver's SqlCache gives every relationship row (`uuid`, varchar(26)): within one
- * millisecond each value is the previous one plus one, so a batch sorts in insertion order.
- */
-export class UlidGenerator {
-  private lastTime = -1;
-  private lastRandom = 0n;
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  next(): string {
-    const time = this.now();
-    if (time === this.lastTime) {
-      this.lastRandom = (this.lastRandom + 1n) & ((1n << 80n) - 1n);
-    } else {
-      this.lastTime = time;
-      this.lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`);
-    }
-    return encode(BigInt(time), 10) + encode(this.lastRandom, 16);
-  }
-}
 
 function encode(value: bigint, length: number): string {
   let out = '';
@@ -32,4 +9,14 @@ function encode(value: bigint, length: number): string {
     value >>= 5n;
   }
   return out;
+}
+
+/**
+ * A ULID-shaped id derived from `identity` (48 + 80 bits of its SHA-256): the same relationship
+ * row always gets the same `uuid`, so writers that insert it at the same time cannot duplicate it
+ * (the primary key refuses the second). Clouddriver only stores and compares these ids.
+ */
+export function identityUlid(identity: string): string {
+  const digest = hash('sha256', identity, 'hex');
+  return encode(BigInt(`0x${digest.slice(0, 12)}`), 10) + encode(BigInt(`0x${digest.slice(12, 32)}`), 16);
 }

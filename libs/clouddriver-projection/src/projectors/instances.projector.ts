@@ -25,8 +25,7 @@ export function projectInstance(
   const region = instance.region;
   if (!account || !region) return;
   const agent = agentType(account, region, CLOUDDRIVER_AGENT.instance);
-  const state = str(obj(instance.attributes.state).name);
-  if (state === 'shutting-down' || state === 'terminated') {
+  if (!isLive(instance)) {
     plan.delete('instances', instance.key, agent);
     plan.edges({ type: 'instances', key: instance.key, relAgents: [relAgent('instances', agent)] }, []);
     return;
@@ -66,8 +65,32 @@ export function projectInstance(
       bType: 'instances',
       relAgent: informative,
     });
+    // Its server group's link to its image, which it shares with its siblings: added if missing;
+    // only an instance leaving (evicted, moved, shutting down) recomputes the server group's set.
+    for (const edge of serverGroupImageEdges(serverGroup, account, region, [image])) plan.ensure(edge);
   }
   plan.edges({ type: 'instances', key: instance.key, relAgents: [informative] }, edges);
+}
+
+/** Clouddriver caches instances until they are shutting down or terminated. */
+export function isLive(instance: Pick<StoredResource, 'attributes'>): boolean {
+  const state = str(obj(instance.attributes.state).name);
+  return state !== 'shutting-down' && state !== 'terminated';
+}
+
+function serverGroupImageEdges(
+  serverGroup: string,
+  account: string,
+  region: string,
+  images: Iterable<string>,
+): Edge[] {
+  const agent = agentType(account, region, CLOUDDRIVER_AGENT.instance);
+  const toImages = relAgent('images', agent);
+  const toServerGroups = relAgent('serverGroups', agent);
+  return [...new Set(images)].flatMap((image) => [
+    { a: serverGroup, aType: 'serverGroups', b: image, bType: 'images', relAgent: toImages },
+    { a: image, aType: 'images', b: serverGroup, bType: 'serverGroups', relAgent: toServerGroups },
+  ]);
 }
 
 function amazonHealth(attributes: Record<string, unknown>): Record<string, unknown> {
@@ -99,18 +122,14 @@ export function projectServerGroupImages(
   plan: ProjectionPlan,
 ): void {
   const agent = agentType(account, region, CLOUDDRIVER_AGENT.instance);
-  const images = relAgent('images', agent);
-  const serverGroups = relAgent('serverGroups', agent);
-  const edges: Edge[] = [];
-  for (const imageId of new Set(imageIds)) {
-    const image = imageKey(imageId, account, region);
-    edges.push(
-      { a: serverGroup, aType: 'serverGroups', b: image, bType: 'images', relAgent: images },
-      { a: image, aType: 'images', b: serverGroup, bType: 'serverGroups', relAgent: serverGroups },
-    );
-  }
+  const images = [...imageIds].map((id) => imageKey(id, account, region));
   plan.edges(
-    { type: 'serverGroups', key: serverGroup, relAgents: [images, serverGroups], relType: 'images' },
-    edges,
+    {
+      type: 'serverGroups',
+      key: serverGroup,
+      relAgents: [relAgent('images', agent), relAgent('serverGroups', agent)],
+      relType: 'images',
+    },
+    serverGroupImageEdges(serverGroup, account, region, images),
   );
 }
