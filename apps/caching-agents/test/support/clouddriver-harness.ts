@@ -69,9 +69,9 @@ export class ProjectionHarness {
     return provider.create(account, region);
   }
 
-  /** One complete run, written as the agent runtime writes it. */
-  async run(kind: string, now = new Date()): Promise<void> {
-    const agent = this.agent(kind);
+  /** One complete run (of the agent of `region`), written as the agent runtime writes it. */
+  async run(kind: string, now = new Date(), region = REGION): Promise<void> {
+    const agent = this.agent(kind, ACCOUNT, region);
     const result = await agent.load({ signal: new AbortController().signal, now: () => now });
     await this.store.resources.writeAgentResult({
       agent: agent.id,
