@@ -473,16 +473,19 @@ interface Replay {
 
 /**
  * For a describe block: a database with the agents' first cycle over `world` projected and target
- * health written (its first two instances healthy), and Clouddriver's reader over it (filled in by
+ * health written (`targets`: by default its first two instances healthy), and Clouddriver's reader over it (filled in by
  * `beforeAll`); after each test, nothing SqlCache would have swallowed.
  */
-function replayOf(world: World): Replay {
+function replayOf(
+  world: World,
+  targets: Record<number, TargetState> = { 1: 'healthy', 2: 'healthy' },
+): Replay {
   const env = {} as Replay;
   beforeAll(async () => {
     env.harness = await ProjectionHarness.open();
     fakeAws(world);
     await runAllAgents(env.harness);
-    await writeTargetHealth(env.harness, { 1: 'healthy', 2: 'healthy' }, later(30));
+    await writeTargetHealth(env.harness, targets, later(30));
     env.cache = new ClouddriverReader(env.harness.db, env.harness.projection.names);
     env.clusters = new AmazonClusterProvider(env.cache);
   });
@@ -951,6 +954,79 @@ describe('Clouddriver reading the projected tables: an evicted instance', () => 
     expect(
       await env.cache.get('health', Keys.health(id(2), ACCOUNT_NAME, REGION, TARGET_GROUP_HEALTH_ID)),
     ).toBeNull();
+  });
+
+  it('answers 404 for a deleted server group and drops its cluster and application with it', async () => {
+    world.groups.splice(0, 1);
+    await env.harness.refresh(
+      'serverGroups',
+      [
+        {
+          key: sgKey('orders-main-v001'),
+          id: 'orders-main-v001',
+          idKind: 'autoScalingGroupName',
+          partial: false,
+        },
+      ],
+      later(300),
+    );
+
+    expect(await env.clusters.getServerGroup(ACCOUNT_NAME, REGION, 'orders-main-v001')).toBeNull();
+    expect(await env.clusters.getCluster('orders', ACCOUNT_NAME, 'orders-main')).toBeNull();
+    expect(await env.clusters.getClusterSummaries('orders')).toBeNull();
+    expect(await env.cache.get('applications', Keys.application('orders'))).toBeNull();
+  });
+});
+
+describe('Clouddriver reading the projected tables: a mixed instances policy server group', () => {
+  const mixed = autoScalingGroup('orders-spot-v003', [5]);
+  delete mixed.LaunchTemplate;
+  mixed.MixedInstancesPolicy = {
+    LaunchTemplate: {
+      LaunchTemplateSpecification: {
+        LaunchTemplateId: 'lt-0a1b2c3d4e5f60718',
+        LaunchTemplateName: 'orders-main',
+        Version: '$Default',
+      },
+      Overrides: [{ InstanceType: 'm5.large' }, { InstanceType: 'm5a.large', WeightedCapacity: '1' }],
+    },
+    InstancesDistribution: {
+      OnDemandAllocationStrategy: 'prioritized',
+      OnDemandBaseCapacity: 0,
+      OnDemandPercentageAboveBaseCapacity: 0,
+      SpotAllocationStrategy: 'price-capacity-optimized',
+    },
+  };
+  const env = replayOf(
+    { groups: [mixed], instances: [{ ...ec2Instance(5, 'orders-spot-v003'), InstanceLifecycle: 'spot' }] },
+    { 5: 'healthy' },
+  );
+
+  it('serves it in single and details mode with the policy built from its default launch template version', async () => {
+    const single = await env.clusters.getServerGroup(ACCOUNT_NAME, REGION, 'orders-spot-v003');
+    const cluster = await env.clusters.getCluster('orders', ACCOUNT_NAME, 'orders-spot');
+
+    for (const serverGroup of [single!, cluster!.serverGroups![0]]) {
+      expect(serverGroup.launchTemplate).toBeNull();
+      expect(serverGroup.mixedInstancesPolicy).toMatchObject({
+        allowedInstanceTypes: ['m5.large', 'm5a.large'],
+        instancesDistribution: {
+          spotAllocationStrategy: 'price-capacity-optimized',
+          onDemandBaseCapacity: 0,
+        },
+        launchTemplates: [{ versionNumber: 1, defaultVersion: true, launchTemplateData: { imageId: AMI } }],
+      });
+      expect(serverGroupJson(serverGroup)).toMatchObject({
+        securityGroups: [WEB_SG],
+        capacity: { desired: 1 },
+        instanceCounts: { total: 1, up: 1 },
+      });
+      expect(instanceNames(serverGroup.instances)).toEqual([id(5)]);
+      expect(serverGroup.instances[0].extra).toMatchObject({
+        capacityType: 'spot',
+        instanceLifecycle: 'spot',
+      });
+    }
   });
 });
 
