@@ -7,7 +7,9 @@ import type { StoredResource } from './stored-resource';
 /**
  * Clouddriver's infrastructure agents (AmazonSecurityGroupCachingAgent, AmazonSubnetCachingAgent,
  * AmazonVpcCachingAgent) store the EC2 object as Netflix's AmazonObjectMapper writes it, with no
- * relationships; subnets also get the account's `accountId`.
+ * relationships; subnets also get the account's `accountId`. A security group's permissions have
+ * the v1 SDK's `IpPermission` names: the IPv4 ranges are `ipv4Ranges` (see sdk-v1/v1-model.ts);
+ * the deprecated `ipRanges` getter (CIDR strings) is ignored by AmazonObjectMapper's mixins.
  */
 const SHAPES: Record<string, { schema: unknown; agent: ClouddriverAgentClass }> = {
   securityGroups: { schema: SecurityGroup$, agent: CLOUDDRIVER_AGENT.securityGroup },
