@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type InboxChannel, pendingInboxEntry } from '@event-cache/cache-store';
-import { hasUnstorableText, type IngestedEvent, type Rejection } from '@event-cache/events';
-import { CodedError, MetricsService } from '@event-cache/platform';
+import type { IngestedEvent, Rejection } from '@event-cache/events';
+import { CodedError, findUnstorableText, MetricsService, UNSTORABLE_TEXT } from '@event-cache/platform';
 import { InboxBatcher } from './inbox-batcher.service';
 
 export interface IntakeReceipt {
@@ -33,11 +33,12 @@ export class InboxIntakeService {
 
   async accept(ingested: IngestedEvent, channel: InboxChannel): Promise<IntakeReceipt> {
     const eventId = ingested.event.id;
-    if (hasUnstorableText(ingested)) {
+    const unstorable = findUnstorableText(ingested);
+    if (unstorable !== undefined) {
       throw this.rejection(channel, {
         ok: false,
         reason: 'schema_violation',
-        message: 'a string holds U+0000 or an unpaired surrogate, which cannot be stored',
+        message: `${unstorable || 'the event'}: ${UNSTORABLE_TEXT}`,
         eventId,
       });
     }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheStore, refreshRequestFor } from '@event-cache/cache-store';
-import { MetricsService } from '@event-cache/platform';
+import { MetricsService, parseInput } from '@event-cache/platform';
 import { AccountsService } from '../common/accounts.service';
-import { parseInput } from '../common/request-input.util';
 import {
   ON_DEMAND_BODIES,
   ON_DEMAND_TYPES,

@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiPayloadTooLargeResponse,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -48,8 +49,9 @@ export class OnDemandController {
   @ApiOkResponse({ schema: onDemandDocs.cachedIdentifiers, description: 'nothing to wait for' })
   @ApiBadRequestResponse({
     schema: errorBody,
-    description: 'malformed body (schema_violation, forbidden_key)',
+    description: 'malformed body (malformed_json, schema_violation, forbidden_key)',
   })
+  @ApiPayloadTooLargeResponse({ schema: errorBody, description: 'payload_too_large (over 256 KiB)' })
   async request(
     @Param('type') type: string,
     @Body() body: unknown,
@@ -71,8 +73,9 @@ export class OnDemandController {
   @ApiParam(TYPE_PARAM)
   @ApiQuery({ name: 'id', required: false, description: 'one key only' })
   @ApiOkResponse({ schema: onDemandDocs.entries })
-  list(@Param('type') type: string, @Query('id') id?: string): Promise<OnDemandEntry[]> {
-    return this.status.list(type, typeof id === 'string' ? id : undefined);
+  @ApiBadRequestResponse({ schema: errorBody, description: 'schema_violation' })
+  list(@Param('type') type: string, @Query() query: unknown): Promise<OnDemandEntry[]> {
+    return this.status.list(type, query);
   }
 }
 

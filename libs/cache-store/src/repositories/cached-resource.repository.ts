@@ -216,8 +216,12 @@ export class CachedResourceRepository {
     if (query.region !== undefined) add('region = ?', query.region);
     if (query.application !== undefined) add('application = ?', query.application);
     if (query.keyGlob !== undefined) add(`key LIKE ? ESCAPE '\\'`, globToLike(query.keyGlob));
-    const after = decodeCursor(query.cursor);
-    if (after !== null) add('key > ?', after);
+    if (query.cursor !== undefined) {
+      const after = decodeResourceCursor(query.cursor);
+      if (after === undefined)
+        throw new TypeError('ResourceQuery.cursor: not a nextCursor (see decodeResourceCursor)');
+      add('key > ?', after);
+    }
     params.push(limit + 1);
     const rows: ResourceRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM cached_resource WHERE ${where.join(' AND ')} ORDER BY key LIMIT $${params.length}`,
@@ -525,4 +529,12 @@ function relationshipsText(relationships: Record<string, string[]>): string {
     .sort()
     .map((type) => `${type}\t${[...new Set(relationships[type])].sort().join('\t')}`)
     .join('\n');
+}
+
+/**
+ * The key a `nextCursor` of `list` resumes after, or undefined when it is not one (a client's
+ * typo or tampering): callers check a cursor they were given before listing with it.
+ */
+export function decodeResourceCursor(cursor: string): string | undefined {
+  return decodeCursor(cursor);
 }
