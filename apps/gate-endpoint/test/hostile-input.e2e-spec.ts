@@ -1,5 +1,5 @@
 import { openCacheStore } from '@event-cache/cache-store';
-import type { TestDatabase } from '@event-cache/testing';
+import { slowUpload, type TestDatabase } from '@event-cache/testing';
 import { ADMIN_TOKEN, API_KEY, call, event, startGateEndpoint } from './support';
 
 const cursorOf = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
@@ -104,6 +104,113 @@ describe('gate-endpoint: hostile input (booted against PostgreSQL)', () => {
         status: 400,
       });
       expect(await db.sql('SELECT event_id FROM event_inbox')).toEqual([]);
+    });
+  });
+
+  describe('malformed requests answer {error, message} with a code, never echoing the input', () => {
+    it('400 malformed_path for undecodable percent-encoding in a path parameter', async () => {
+      for (const [path, headers] of [
+        ['/resources/instances/%E0%A4%A', {}],
+        ['/cache/aws/%ZZ', {}],
+        ['/refreshes/%C3', {}],
+        ['/admin/events/%FF', admin],
+      ] as const) {
+        const answer = await call(baseUrl, 'GET', path, undefined, headers);
+        expect({ path, status: answer.status, body: answer.body }).toEqual({
+          path,
+          status: 400,
+          body: { error: 'malformed_path', message: expect.any(String) },
+        });
+        expect(answer.body.message).not.toContain('%');
+      }
+    });
+
+    it('400 malformed_json for a body that is not JSON, without quoting it', async () => {
+      const answer = await call(baseUrl, 'POST', '/cache/aws/ServerGroup', '{"account": "prod", SECRET-ish', {
+        'content-type': 'application/json',
+      });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: 'malformed_json', message: expect.any(String) },
+      });
+      expect(Object.keys(answer.body as object).sort()).toEqual(['error', 'message']);
+      expect(answer.body.message).not.toContain('SECRET');
+    });
+
+    it('404 not_found for an unknown route or method', async () => {
+      for (const [method, path] of [
+        ['GET', '/no/such/route'],
+        ['DELETE', '/cache/aws/ServerGroup'],
+        ['POST', '/resources/instances'],
+      ]) {
+        const answer = await call(baseUrl, method, path);
+        expect({ method, path, status: answer.status, body: answer.body }).toEqual({
+          method,
+          path,
+          status: 404,
+          body: { error: 'not_found', message: expect.any(String) },
+        });
+        expect(answer.body.message).not.toContain(path);
+      }
+    });
+  });
+
+  describe('bodies are not read before the caller is known, nor past their limit', () => {
+    it('POST /events answers 401 without a key before the body is sent', async () => {
+      const answer = await slowUpload(baseUrl, {
+        path: '/events',
+        send: 64 * 1024,
+        declaredLength: 1024 * 1024,
+      });
+      expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    });
+
+    it('POST /events answers 413 at once when the announced length is over 256 KiB', async () => {
+      const answer = await slowUpload(baseUrl, {
+        path: '/events',
+        headers: { 'x-api-key': API_KEY },
+        send: 16 * 1024,
+        declaredLength: 300 * 1024,
+      });
+      expect(answer).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+    });
+
+    it('POST /events and /events/sns stop reading a chunked body at 256 KiB: 413', async () => {
+      for (const [path, headers] of [
+        ['/events', { 'x-api-key': API_KEY }],
+        ['/events/sns', { 'content-type': 'text/plain; charset=UTF-8' }],
+      ] as const) {
+        const answer = await slowUpload(baseUrl, { path, headers, send: 320 * 1024 });
+        expect({ path, status: answer.status, body: answer.body }).toEqual({
+          path,
+          status: 413,
+          body: { error: 'payload_too_large', message: expect.any(String) },
+        });
+      }
+      const metrics = (await call(baseUrl, 'GET', '/metrics')).body as string;
+      expect(metrics).toMatch(
+        /event_cache_events_received_total{channel="sns",outcome="rejected",reason="payload_too_large"} 1/,
+      );
+    });
+
+    it('admin routes answer 401 without the token before reading (or parsing) the body', async () => {
+      const answer = await slowUpload(baseUrl, {
+        method: 'PUT',
+        path: '/admin/intervals',
+        send: 16 * 1024,
+        declaredLength: 200 * 1024,
+      });
+      expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      expect(
+        await call(baseUrl, 'POST', '/admin/agents/pause', '{not json', {
+          'content-type': 'application/json',
+        }),
+      ).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    });
+
+    it('JSON routes stop reading past 256 KiB: 413 payload_too_large', async () => {
+      const answer = await slowUpload(baseUrl, { path: '/cache/aws/ServerGroup', send: 320 * 1024 });
+      expect(answer).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
     });
   });
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClouddriverRegistryRepository } from '@event-cache/cache-store';
-import { APP_CONFIG, type AppConfig, CodedError, parseInput } from '@event-cache/platform';
+import { APP_CONFIG, type AppConfig, CodedError, parseInput, PlatformErrorCode } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
 import type { Caller } from './caller';
 import { ClouddriverClient, type UpstreamResponse } from './clouddriver.client';
@@ -121,5 +121,5 @@ function embeddedRouting(text: string, field: string) {
 }
 
 function schemaViolation(message: string): CodedError {
-  return new CodedError(AppErrorCode.SchemaViolation, message);
+  return new CodedError(PlatformErrorCode.SchemaViolation, message);
 }

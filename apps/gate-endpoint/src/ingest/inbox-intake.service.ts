@@ -1,7 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type InboxChannel, pendingInboxEntry } from '@event-cache/cache-store';
-import type { IngestedEvent, Rejection } from '@event-cache/events';
-import { CodedError, findUnstorableText, MetricsService, UNSTORABLE_TEXT } from '@event-cache/platform';
+import { DEFAULT_MAX_BYTES, type IngestedEvent, type Rejection } from '@event-cache/events';
+import {
+  CodedError,
+  findUnstorableText,
+  isCodedError,
+  MetricsService,
+  readBody,
+  UNSTORABLE_TEXT,
+} from '@event-cache/platform';
+import type { Request } from 'express';
 import { InboxBatcher } from './inbox-batcher.service';
 
 export interface IntakeReceipt {
@@ -29,6 +37,21 @@ export class InboxIntakeService {
       help: 'Events at the door, by channel, outcome (accepted, duplicate, rejected) and reason',
       labelNames: ['channel', 'outcome', 'reason'],
     });
+  }
+
+  /**
+   * The request's body as bytes, read only now (after any guard) and never past 256 KiB: a larger
+   * one stops being read and is refused (`payload_too_large`), counted like any other refusal.
+   */
+  async body(channel: InboxChannel, req: Request): Promise<Buffer> {
+    try {
+      return await readBody(req, DEFAULT_MAX_BYTES);
+    } catch (error) {
+      if (isCodedError(error) && error.code === 'payload_too_large') {
+        throw this.rejection(channel, { ok: false, reason: 'payload_too_large', message: error.message });
+      }
+      throw error;
+    }
   }
 
   async accept(ingested: IngestedEvent, channel: InboxChannel): Promise<IntakeReceipt> {
