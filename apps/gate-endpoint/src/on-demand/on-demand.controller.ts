@@ -36,7 +36,8 @@ export class OnDemandController {
     summary: 'Force a cache refresh, as Orca calls Clouddriver',
     description:
       '202 with the pending keys and a Location header (absolute URL) to GET /refreshes/{id}; 200 with {} when there is nothing to ' +
-      'wait for (unknown type, account or region). Bodies: ServerGroup {serverGroupName, asgName, account, region[, zone]}, ' +
+      'wait for (unknown type, account or region, or a server group whose Auto Scaling group our last read found being deleted). ' +
+      'Empty optional fields ("vpcId": "") mean "not given". Bodies: ServerGroup {serverGroupName, asgName, account, region[, zone]}, ' +
       'LoadBalancer {loadBalancerName, account, region, loadBalancerType?, vpcId?, evict?}, SecurityGroup ' +
       '{account, region, securityGroupName?, vpcId?, evict?}. Extra fields are ignored.',
   })

@@ -482,6 +482,30 @@ describe('CachedResourceRepository', () => {
     });
   });
 
+  describe('attributeOf', () => {
+    it('reads one attribute of a cached resource: undefined when not cached, null when it has none', async () => {
+      const sg = serverGroupKey('app-main-v002');
+      await resources.write(
+        [
+          {
+            key: sg,
+            type: 'serverGroups',
+            account: ACCOUNT,
+            region: REGION,
+            attributes: { name: 'app-main-v002', asg: { status: 'Delete in progress' } },
+          },
+        ],
+        { fetchedAt: at(0) },
+      );
+      expect(await resources.attributeOf(sg, ['asg', 'status'])).toEqual({
+        value: 'Delete in progress',
+        fetchedAt: at(0),
+      });
+      expect(await resources.attributeOf(sg, ['asg', 'nope'])).toEqual({ value: null, fetchedAt: at(0) });
+      expect(await resources.attributeOf(serverGroupKey('app-main-v999'), ['asg', 'status'])).toBeUndefined();
+    });
+  });
+
   describe('relationships', () => {
     it('are readable both ways, replaced when the body changes and removed with the source', async () => {
       const sg = serverGroupKey('app-main-v001');

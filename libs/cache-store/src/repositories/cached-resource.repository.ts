@@ -194,6 +194,24 @@ export class CachedResourceRepository {
     return found ?? null;
   }
 
+  /**
+   * One attribute of a cached resource and when the read it came from started, without its
+   * relationships: `path` leads into its attributes (`['asg', 'status']`). Undefined when the key
+   * is not cached; `value` is null when the resource has no such attribute.
+   */
+  async attributeOf(
+    key: string,
+    path: readonly string[],
+  ): Promise<{ value: unknown; fetchedAt: Date } | undefined> {
+    const rows: { value: unknown; fetched_at: Date | string }[] = await this.db.query(
+      `SELECT attributes #> $2::text[] AS value, fetched_at FROM cached_resource WHERE key = $1`,
+      [key, path],
+    );
+    return rows.length === 0
+      ? undefined
+      : { value: rows[0].value ?? null, fetchedAt: toDate(rows[0].fetched_at) };
+  }
+
   async findByKeys(keys: readonly string[]): Promise<CachedResourceView[]> {
     if (keys.length === 0) return [];
     const rows: ResourceRow[] = await this.db.query(
