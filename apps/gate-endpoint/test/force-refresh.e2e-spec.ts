@@ -445,6 +445,7 @@ describe('gate-endpoint: the Clouddriver-compatible force-refresh API (two repli
           keys: [SG_KEY],
           processedTime: null,
           error: null,
+          errorCode: null,
         },
       });
       await new RefreshWorkerStandIn(store).runOnce();
@@ -456,6 +457,34 @@ describe('gate-endpoint: the Clouddriver-compatible force-refresh API (two repli
         body: { error: 'not_found' },
       });
       expect(await call(urlB, 'GET', '/refreshes/not-a-number')).toMatchObject({ status: 404 });
+    });
+  });
+
+  describe('GET /refreshes/{id} of a failed refresh', () => {
+    it('gives a coded reason an operator can act on, never the raw error', async () => {
+      const post = await orca.post('ServerGroup', {
+        asgName: 'orders-api-prod-v042',
+        account: 'prod',
+        region: 'us-east-1',
+      });
+      const location = new URL(post.headers.get('location')!).pathname;
+      const worker = new RefreshWorkerStandIn(store);
+      const [claimed] = await worker.claim();
+      await store.refreshes.fail(
+        'refresh-worker-stand-in',
+        [{ id: claimed.id, error: 'Error: connect ECONNREFUSED 127.0.0.1:9' }],
+        {
+          maxAttempts: 1,
+          backoffMs: 0,
+        },
+      );
+      const failed = await call(urlB, 'GET', location);
+      expect(failed.body).toMatchObject({
+        status: 'FAILED',
+        errorCode: 'aws_unreachable',
+        error: expect.stringContaining('could not reach the AWS API'),
+      });
+      expect(JSON.stringify(failed.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     });
   });
 
