@@ -82,6 +82,9 @@ export class CodedErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
+    // Refused before its body was read (a guard, a limit): end the connection after the answer
+    // rather than read and discard the rest of that body.
+    if (http.getRequest<Request | undefined>()?.complete === false) res.setHeader('Connection', 'close');
     if (exception instanceof CodedError) {
       const { code, message, details } = exception as CodedError;
       // "Unavailable, try again later" errors say when: `details.retryAfterSeconds` -> Retry-After.

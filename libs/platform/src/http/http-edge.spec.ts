@@ -123,6 +123,8 @@ describe('HTTP edge (startHttpService)', () => {
         declaredLength: 1024 * 1024,
       });
       expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized', message: 'nobody may' } });
+      // ... and the rest of its body is not read either: the connection ends with the answer.
+      expect(answer.headers.connection).toBe('close');
     });
 
     it('stops reading at the limit, announced or streamed, and closes the connection', async () => {
