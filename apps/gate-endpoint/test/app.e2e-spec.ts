@@ -48,6 +48,7 @@ describe('gate-endpoint (booted against PostgreSQL)', () => {
       [
         'DELETE /admin/intervals',
         'GET /admin/agents',
+        'GET /admin/clouddriver/rebuild',
         'GET /admin/events',
         'GET /admin/events/{id}',
         'GET /cache/aws/{type}',
@@ -59,6 +60,7 @@ describe('gate-endpoint (booted against PostgreSQL)', () => {
         'GET /resources/{type}/{key}',
         'POST /admin/agents/pause',
         'POST /admin/agents/resume',
+        'POST /admin/clouddriver/rebuild',
         'POST /admin/refresh',
         'POST /cache/aws/{type}',
         'POST /events',
