@@ -66,7 +66,7 @@ export default tseslint.config(
             },
             // The model (libs/events) is pure: it depends on no other project.
             { sourceTag: 'type:model', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
             // The test harness stands alone: it knows PostgreSQL, not our libs.
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['*'] },

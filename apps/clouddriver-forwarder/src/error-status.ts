@@ -1,15 +1,9 @@
-/** Error codes this app's libs throw on purpose, each with its HTTP status (one exhaustive switch). */
+/**
+ * Error codes this app throws on purpose, each with its HTTP status (one exhaustive switch). The
+ * HTTP edge's own codes (`malformed_json`, `schema_violation`, `forbidden_key`,
+ * `payload_too_large`, `not_found` ...) are the platform's (`PlatformErrorCode`).
+ */
 export enum AppErrorCode {
-  BadRequest = 'bad_request',
-  NotFound = 'not_found',
-  Unauthorized = 'unauthorized',
-  /** The body is not JSON. */
-  MalformedJson = 'malformed_json',
-  /** The body is JSON of the wrong shape. */
-  SchemaViolation = 'schema_violation',
-  /** `__proto__`, `constructor` or `prototype` keys. */
-  ForbiddenKey = 'forbidden_key',
-  PayloadTooLarge = 'payload_too_large',
   /** An operation cannot be routed: it says neither who sent it nor comes from a known pod. */
   UnknownSender = 'unknown_sender',
   /** An operation result whose operation was never forwarded (or long ago). */
@@ -25,20 +19,11 @@ export enum AppErrorCode {
 
 export function statusForErrorCode(code: string): number {
   switch (code as AppErrorCode) {
-    case AppErrorCode.BadRequest:
-    case AppErrorCode.MalformedJson:
-    case AppErrorCode.SchemaViolation:
-    case AppErrorCode.ForbiddenKey:
     case AppErrorCode.UnknownSender:
       return 400;
-    case AppErrorCode.Unauthorized:
-      return 401;
-    case AppErrorCode.NotFound:
     case AppErrorCode.UnknownOperation:
     case AppErrorCode.UnknownAgent:
       return 404;
-    case AppErrorCode.PayloadTooLarge:
-      return 413;
     case AppErrorCode.ForwardFailed:
       return 502;
     case AppErrorCode.ClouddriverUnavailable:

@@ -1,6 +1,5 @@
 import type { ServiceDefinition } from '@event-cache/platform';
 import { AppModule } from './app.module';
-import { bodyParserErrors } from './body-errors';
 import { statusForErrorCode } from './error-status';
 
 export const service: ServiceDefinition = {
@@ -11,8 +10,5 @@ export const service: ServiceDefinition = {
     title: 'clouddriver-forwarder',
     description:
       'Discovers Clouddriver pods through Kubernetes (EndpointSlices or Endpoints) and forwards Armory Scale Agent operations, their results and cache refreshes to them.',
-  },
-  configure: (app) => {
-    app.use(bodyParserErrors);
   },
 };

@@ -1,4 +1,4 @@
-import { createTestDatabase, probeService, type TestDatabase } from '@event-cache/testing';
+import { createTestDatabase, HTTP_STACK_ERRORS, probeService, type TestDatabase } from '@event-cache/testing';
 import { FakeKubernetes } from './support/fake-kubernetes';
 import { type RunningForwarder, startForwarder, untilStatus } from './support/forwarder-harness';
 
@@ -32,6 +32,7 @@ describe('clouddriver-forwarder (booted against PostgreSQL)', () => {
       /event_cache_http_request_duration_seconds_count{method="GET",route="\/health\/live",status="200"} 1/,
     );
     expect(probe.openApi.paths).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+    expect(probe.errors).toEqual(HTTP_STACK_ERRORS); // {error, message}, like every other error
   });
 
   it('reports not ready while a migration is pending', async () => {

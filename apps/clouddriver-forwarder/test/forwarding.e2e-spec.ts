@@ -400,6 +400,18 @@ describe('clouddriver-forwarder forwarding (fake Kubernetes and Clouddriver pods
     expect(noSender.status).toBe(400);
     expect(noSender.json()).toMatchObject({ error: 'unknown_sender' });
 
+    // Text PostgreSQL cannot store never reaches the registry tables.
+    expect(await register('agent-x', a.id, ['prod\u0000'])).toMatchObject({
+      status: 400,
+      body: { error: 'schema_violation' },
+    });
+    const storedOperation = await post(OPERATIONS, {
+      operation: '{"id":"op\ud800","account":"prod-eks"}',
+      senderId: a.id,
+    });
+    expect(storedOperation.status).toBe(400);
+    expect(storedOperation.json()).toMatchObject({ error: 'schema_violation' });
+
     const badRegistration = await register('agent-x', 'Not_A_Pod', ['prod']);
     expect(badRegistration).toEqual({
       status: 400,

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { startService } from '@event-cache/platform';
-import { createTestDatabase, probeService, type TestDatabase } from '@event-cache/testing';
+import { createTestDatabase, HTTP_STACK_ERRORS, probeService, type TestDatabase } from '@event-cache/testing';
 import { service } from '../src/service';
 
 describe('event-scheduler (booted against PostgreSQL)', () => {
@@ -34,6 +34,7 @@ describe('event-scheduler (booted against PostgreSQL)', () => {
       /event_cache_http_request_duration_seconds_count{method="GET",route="\/health\/live",status="200"} 1/,
     );
     expect(probe.openApi.paths).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+    expect(probe.errors).toEqual(HTTP_STACK_ERRORS); // {error, message}, like every other error
   });
 
   it('reports not ready while a migration is pending', async () => {

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { startService } from '@event-cache/platform';
-import { createTestDatabase, probeService, type TestDatabase } from '@event-cache/testing';
+import { createTestDatabase, HTTP_STACK_ERRORS, probeService, type TestDatabase } from '@event-cache/testing';
 import { service } from '../src/service';
 
 describe('gate-endpoint (booted against PostgreSQL)', () => {
@@ -34,6 +34,7 @@ describe('gate-endpoint (booted against PostgreSQL)', () => {
       /event_cache_http_request_duration_seconds_count{method="GET",route="\/health\/live",status="200"} 1/,
     );
     expect(probe.openApi.paths).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+    expect(probe.errors).toEqual(HTTP_STACK_ERRORS); // {error, message}, like every other error
   });
 
   it('documents every route in its OpenAPI document', async () => {
@@ -47,6 +48,7 @@ describe('gate-endpoint (booted against PostgreSQL)', () => {
       [
         'DELETE /admin/intervals',
         'GET /admin/agents',
+        'GET /admin/clouddriver/rebuild',
         'GET /admin/events',
         'GET /admin/events/{id}',
         'GET /cache/aws/{type}',
@@ -58,6 +60,7 @@ describe('gate-endpoint (booted against PostgreSQL)', () => {
         'GET /resources/{type}/{key}',
         'POST /admin/agents/pause',
         'POST /admin/agents/resume',
+        'POST /admin/clouddriver/rebuild',
         'POST /admin/refresh',
         'POST /cache/aws/{type}',
         'POST /events',

@@ -155,6 +155,55 @@ describe('gate-endpoint: the Clouddriver-compatible force-refresh API (two repli
       });
     });
 
+    it('answers 200 at once for a server group our last read found being deleted, and still refreshes it', async () => {
+      const asg = (status?: string) => ({
+        key: SG_KEY,
+        type: 'serverGroups',
+        account: 'prod',
+        region: 'us-east-1',
+        application: 'orders',
+        attributes: {
+          name: 'orders-api-prod-v042',
+          asg: { autoScalingGroupName: 'orders-api-prod-v042', status },
+        },
+      });
+      const task = () =>
+        new OrcaServerGroupRefresh(orca, {
+          account: 'prod',
+          region: 'us-east-1',
+          serverGroups: ['orders-api-prod-v042'],
+          startTime: Date.now(),
+        });
+
+      await store.resources.write([asg('Delete in progress')], { fetchedAt: new Date() });
+      const deleting = task();
+      expect(await deleting.cycle()).toBe('SUCCEEDED'); // Clouddriver: the ASG is gone, nothing to wait for
+      expect(deleting.posts[0]).toMatchObject({ status: 200, body: { cachedIdentifiersByType: {} } });
+      expect(deleting.posts[0].headers.get('location')).toBeNull();
+      expect(await db.sql('SELECT key, status FROM refresh_request')).toEqual([
+        { key: SG_KEY, status: 'pending' },
+      ]);
+
+      // Cached and not being deleted, being deleted as of a read too old to trust, or not cached
+      // at all (just created): a refresh to wait for.
+      await db.sql('TRUNCATE refresh_request, cached_resource');
+      await store.resources.write([asg('Delete in progress')], { fetchedAt: new Date(Date.now() - 120_000) });
+      expect(await task().cycle()).toBe('RUNNING');
+      await db.sql('TRUNCATE refresh_request, cached_resource');
+      await store.resources.write([asg()], { fetchedAt: new Date() });
+      expect(
+        (
+          await orca.post('ServerGroup', {
+            asgName: 'orders-api-prod-v042',
+            region: 'us-east-1',
+            account: 'prod',
+          })
+        ).status,
+      ).toBe(202);
+      await db.sql('TRUNCATE refresh_request, cached_resource');
+      expect(await task().cycle()).toBe('RUNNING');
+    });
+
     it('coalesces concurrent requests for one key into one refresh', async () => {
       const body = {
         asgName: 'orders-api-prod-v042',
@@ -270,6 +319,66 @@ describe('gate-endpoint: the Clouddriver-compatible force-refresh API (two repli
     });
   });
 
+  describe("Orca's delete tasks (DeleteLoadBalancerForceRefreshTask, DeleteSecurityGroupForceRefreshTask)", () => {
+    it('reads an empty vpcId (or other optional field) as "not given", never a 400', async () => {
+      // DeleteLoadBalancerForceRefreshTask: vpcId = stage.context.vpcId ?: ''
+      const lb = await orca.post('LoadBalancer', {
+        loadBalancerName: 'orders-frontend',
+        region: 'us-east-1',
+        account: 'prod',
+        vpcId: '',
+        evict: true,
+      });
+      expect(lb).toMatchObject({
+        status: 202,
+        body: {
+          cachedIdentifiersByType: {
+            loadBalancers: ['aws:loadBalancers:prod:us-east-1:orders-frontend:*:*'],
+          },
+        },
+      });
+      const sg = await orca.post('SecurityGroup', {
+        securityGroupName: 'orders-api',
+        vpcId: '',
+        region: 'us-east-1',
+        account: 'prod',
+        evict: true,
+      });
+      expect(sg).toMatchObject({
+        status: 202,
+        body: {
+          cachedIdentifiersByType: { securityGroups: ['aws:securityGroups:orders-api:*:us-east-1:prod:*'] },
+        },
+      });
+      expect(
+        await orca.post('LoadBalancer', {
+          loadBalancerName: 'orders-frontend',
+          region: 'us-east-1',
+          account: 'prod',
+          loadBalancerType: '',
+        }),
+      ).toMatchObject({ status: 202 });
+      expect(
+        await orca.post('ServerGroup', {
+          asgName: 'orders-api-prod-v042',
+          serverGroupName: '',
+          zone: '',
+          region: 'us-east-1',
+          account: 'prod',
+        }),
+      ).toMatchObject({ status: 202 });
+      // An empty string is "not given", not a wildcard for a malformed value.
+      expect(
+        await orca.post('LoadBalancer', {
+          loadBalancerName: 'orders-frontend',
+          region: 'us-east-1',
+          account: 'prod',
+          vpcId: 'vpc-x',
+        }),
+      ).toMatchObject({ status: 400, body: { error: 'schema_violation' } });
+    });
+  });
+
   describe('SecurityGroup', () => {
     it('refreshes a group by name within its VPC, ignoring extra fields', async () => {
       const post = await orca.post('securitygroup', {
@@ -336,6 +445,7 @@ describe('gate-endpoint: the Clouddriver-compatible force-refresh API (two repli
           keys: [SG_KEY],
           processedTime: null,
           error: null,
+          errorCode: null,
         },
       });
       await new RefreshWorkerStandIn(store).runOnce();
@@ -347,6 +457,34 @@ describe('gate-endpoint: the Clouddriver-compatible force-refresh API (two repli
         body: { error: 'not_found' },
       });
       expect(await call(urlB, 'GET', '/refreshes/not-a-number')).toMatchObject({ status: 404 });
+    });
+  });
+
+  describe('GET /refreshes/{id} of a failed refresh', () => {
+    it('gives a coded reason an operator can act on, never the raw error', async () => {
+      const post = await orca.post('ServerGroup', {
+        asgName: 'orders-api-prod-v042',
+        account: 'prod',
+        region: 'us-east-1',
+      });
+      const location = new URL(post.headers.get('location')!).pathname;
+      const worker = new RefreshWorkerStandIn(store);
+      const [claimed] = await worker.claim();
+      await store.refreshes.fail(
+        'refresh-worker-stand-in',
+        [{ id: claimed.id, error: 'Error: connect ECONNREFUSED 127.0.0.1:9' }],
+        {
+          maxAttempts: 1,
+          backoffMs: 0,
+        },
+      );
+      const failed = await call(urlB, 'GET', location);
+      expect(failed.body).toMatchObject({
+        status: 'FAILED',
+        errorCode: 'aws_unreachable',
+        error: expect.stringContaining('could not reach the AWS API'),
+      });
+      expect(JSON.stringify(failed.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     });
   });
 

@@ -2,7 +2,11 @@ import { createSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
 import { type SnsMessage, snsStringToSign } from '@event-cache/events';
+import { startService } from '@event-cache/platform';
+import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
+import { service } from '../src/service';
 
 /** libs/events' fixtures, read from disk (nothing test-only is imported across projects). */
 export const FIXTURES = join(__dirname, '..', '..', '..', 'libs', 'events', 'src', '__fixtures__');
@@ -34,6 +38,25 @@ export function writeConfig(yaml: string = BASE_CONFIG): string {
   const path = join(mkdtempSync(join(tmpdir(), 'gate-endpoint-e2e-')), 'config.yaml');
   writeFileSync(path, yaml);
   return path;
+}
+
+/** gate-endpoint booted on a fresh test database with `yaml` as its configuration; `close` undoes both. */
+export async function startGateEndpoint(
+  yaml: string = BASE_CONFIG,
+): Promise<{ db: TestDatabase; app: INestApplication; baseUrl: string; close: () => Promise<void> }> {
+  const db = await createTestDatabase();
+  const app = await startService(service, {
+    DATABASE_URL: db.url,
+    EVENT_CACHE_CONFIG: writeConfig(yaml),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+  });
+  const close = async () => {
+    await app.close();
+    await db.drop();
+  };
+  return { db, app, baseUrl: await app.getUrl(), close };
 }
 
 export function fixture(relativePath: string): Record<string, unknown> {

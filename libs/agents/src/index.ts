@@ -5,6 +5,7 @@ export * from './targeted-refresher';
 export * from './ports';
 export { type Clock, systemClock } from './runtime/clock';
 export { isThrottlingError, describeError } from './runtime/throttling';
+export { explainRefreshFailure, type RefreshFailure } from './runtime/refresh-failure';
 export {
   type PollingPolicy,
   type SchedulerOptions,

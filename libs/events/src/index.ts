@@ -9,7 +9,6 @@ export * from './clock.model';
 // JSON
 export type { JsonArray, JsonObject, JsonPrimitive, JsonValue } from './json/json.model';
 export { DEFAULT_MAX_BYTES, parseJsonSafely, type SafeJsonOptions } from './json/safe-json.parser';
-export { hasUnstorableText } from './json/storable-text.util';
 
 // Model
 export * from './model/event.model';

@@ -9,6 +9,8 @@ export * from './health/health.module';
 export * from './metrics/metrics.service';
 export * from './metrics/metrics.module';
 export * from './http/request-logging';
+export * from './http/request-body';
+export * from './input';
 export * from './http/bootstrap-http';
 export * from './http/secret.util';
 export * from './http/run-service';

@@ -4,3 +4,4 @@ export * from './postgres-server';
 export { PostgresLayoutError } from './postgres-as-root';
 export * from './service-probe';
 export * from './fake-sqs-queue';
+export * from './slow-upload';

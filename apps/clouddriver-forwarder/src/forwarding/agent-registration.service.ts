@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ClouddriverRegistryRepository } from '@event-cache/cache-store';
-import { CodedError } from '@event-cache/platform';
+import { CodedError, parseInput } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
 import { agentIdSchema, agentRegistrationSchema, type AgentOwnershipDto } from './dto/agent-registration.dto';
-import { parseBody } from './parse-body';
 
 /** Which Clouddriver instance an agent is connected to, and the accounts it serves. */
 @Injectable()
@@ -11,15 +10,15 @@ export class AgentRegistrationService {
   constructor(private readonly registry: ClouddriverRegistryRepository) {}
 
   async register(agentId: string, body: unknown): Promise<AgentOwnershipDto> {
-    const id = parseBody(agentIdSchema, agentId, 'agentId');
-    const { clouddriverId, accounts } = parseBody(agentRegistrationSchema, body);
+    const id = parseInput(agentIdSchema, agentId, 'agentId');
+    const { clouddriverId, accounts } = parseInput(agentRegistrationSchema, body);
     const unique = [...new Set(accounts)];
     await this.registry.setOwnership(id, clouddriverId, unique);
     return { agentId: id, clouddriverId, accounts: unique };
   }
 
   async unregister(agentId: string): Promise<void> {
-    const id = parseBody(agentIdSchema, agentId, 'agentId');
+    const id = parseInput(agentIdSchema, agentId, 'agentId');
     if (!(await this.registry.removeOwnership(id))) {
       throw new CodedError(AppErrorCode.UnknownAgent, `agent "${id}" is not registered`);
     }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ClouddriverRegistryRepository } from '@event-cache/cache-store';
+import { parseInput } from '@event-cache/platform';
 import type { ClouddriverInstanceState } from '../discovery/instance-registry.service';
 import type { Caller } from './caller';
 import { ClouddriverClient, type UpstreamResponse } from './clouddriver.client';
 import { cacheRefreshBodySchema, cacheRefreshParamsSchema } from './dto/cache-refresh.dto';
 import { InstanceTargets } from './instance-targets';
-import { parseBody } from './parse-body';
 
 /**
  * Forwards a Clouddriver on-demand cache refresh (event-scheduler's optional propagation) to a
@@ -21,8 +21,8 @@ export class CacheRefreshService {
   ) {}
 
   async forward(params: unknown, body: unknown, caller: Caller): Promise<UpstreamResponse> {
-    const { provider, type } = parseBody(cacheRefreshParamsSchema, params, 'path');
-    const refresh = parseBody(cacheRefreshBodySchema, body);
+    const { provider, type } = parseInput(cacheRefreshParamsSchema, params, 'path');
+    const refresh = parseInput(cacheRefreshBodySchema, body);
     const account = refresh.credentials ?? refresh.account;
     const owner = account ? await this.registry.ownerOfAccount(account) : null;
     const target = (): ClouddriverInstanceState => {

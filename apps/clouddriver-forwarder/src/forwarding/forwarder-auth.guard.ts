@@ -7,8 +7,14 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { APP_CONFIG, type AppConfig, CodedError, presentsBearer, Secret } from '@event-cache/platform';
-import { AppErrorCode } from '../error-status';
+import {
+  APP_CONFIG,
+  type AppConfig,
+  CodedError,
+  PlatformErrorCode,
+  presentsBearer,
+  Secret,
+} from '@event-cache/platform';
 import { ErrorDto } from './dto/clouddriver-instance.dto';
 
 /**
@@ -26,7 +32,10 @@ export class ForwarderAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.token.configured || presentsBearer(context, this.token, 'clouddriver-forwarder')) return true;
-    throw new CodedError(AppErrorCode.Unauthorized, 'a valid bearer token (forwarder.token) is required');
+    throw new CodedError(
+      PlatformErrorCode.Unauthorized,
+      'a valid bearer token (forwarder.token) is required',
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClouddriverRegistryRepository } from '@event-cache/cache-store';
-import { APP_CONFIG, type AppConfig, CodedError } from '@event-cache/platform';
+import { APP_CONFIG, type AppConfig, CodedError, parseInput, PlatformErrorCode } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
 import type { Caller } from './caller';
 import { ClouddriverClient, type UpstreamResponse } from './clouddriver.client';
@@ -10,7 +10,6 @@ import {
   operationResultRequestSchema,
 } from './dto/operation.dto';
 import { InstanceTargets } from './instance-targets';
-import { parseBody } from './parse-body';
 
 /**
  * Armory Scale Agent style operation forwarding between Clouddriver instances: an operation goes
@@ -32,7 +31,7 @@ export class OperationForwardingService {
   }
 
   async forwardOperation(body: unknown, caller: Caller): Promise<UpstreamResponse> {
-    const request = parseBody(operationRequestSchema, body);
+    const request = parseInput(operationRequestSchema, body);
     const embedded = embeddedRouting(request.operation, 'operation');
     const operationId = request.operationId ?? embedded.id ?? embedded.operationId;
     const agentId = request.agentId ?? embedded.agentId;
@@ -84,7 +83,7 @@ export class OperationForwardingService {
   }
 
   async forwardResult(body: unknown, caller: Caller): Promise<UpstreamResponse> {
-    const request = parseBody(operationResultRequestSchema, body);
+    const request = parseInput(operationResultRequestSchema, body);
     const embedded = embeddedRouting(request.result, 'result');
     const operationId = request.operationId ?? embedded.id ?? embedded.operationId;
     if (!operationId)
@@ -118,9 +117,9 @@ function embeddedRouting(text: string, field: string) {
     parsed = undefined;
   }
   if (parsed === undefined) return {};
-  return parseBody(embeddedRoutingSchema, parsed, field);
+  return parseInput(embeddedRoutingSchema, parsed, field);
 }
 
 function schemaViolation(message: string): CodedError {
-  return new CodedError(AppErrorCode.SchemaViolation, message);
+  return new CodedError(PlatformErrorCode.SchemaViolation, message);
 }

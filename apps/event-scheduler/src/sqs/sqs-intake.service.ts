@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CacheStore, type InboxEvent, pendingInboxEntry, rejectedInboxEntry } from '@event-cache/cache-store';
-import { hasUnstorableText, isTransientRejection, parseSqsMessageBody } from '@event-cache/events';
-import { APP_CONFIG, type AppConfig, MetricsService } from '@event-cache/platform';
+import { isTransientRejection, parseSqsMessageBody } from '@event-cache/events';
+import {
+  APP_CONFIG,
+  type AppConfig,
+  findUnstorableText,
+  MetricsService,
+  UNSTORABLE_TEXT,
+} from '@event-cache/platform';
 import { queueRegion } from './sqs-client.factory';
 import type { SqsDisposition, SqsReceivedMessage } from './sqs.model';
 
@@ -84,8 +90,9 @@ export class SqsIntakeService {
       };
     }
     const eventId = parsed.value.event.id;
-    if (hasUnstorableText(parsed.value)) {
-      const detail = 'a string holds U+0000 or an unpaired surrogate, which cannot be stored';
+    const unstorable = findUnstorableText(parsed.value);
+    if (unstorable !== undefined) {
+      const detail = `${unstorable || 'the event'}: ${UNSTORABLE_TEXT}`;
       this.logger.warn({ msg: 'SQS message rejected', eventId, reason: 'schema_violation', detail });
       return {
         kind: 'record',

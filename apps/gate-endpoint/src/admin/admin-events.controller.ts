@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -41,6 +42,10 @@ export class AdminEventsController {
   })
   @ApiQuery({ name: 'cursor', required: false, description: 'next page: the nextCursor of the previous one' })
   @ApiOkResponse({ schema: adminDocs.events })
+  @ApiBadRequestResponse({
+    schema: errorBody,
+    description: 'schema_violation (also: a cursor not of this API)',
+  })
   list(@Query() query: unknown): Promise<{ items: EventView[]; nextCursor: string | null }> {
     return this.events.list(query);
   }
@@ -48,6 +53,7 @@ export class AdminEventsController {
   @Get(':id')
   @ApiOperation({ summary: 'One event of the audit trail' })
   @ApiOkResponse({ schema: adminDocs.event })
+  @ApiBadRequestResponse({ schema: errorBody, description: 'schema_violation, malformed_path' })
   @ApiNotFoundResponse({ schema: errorBody })
   find(@Param('id') id: string): Promise<EventView> {
     return this.events.find(id);

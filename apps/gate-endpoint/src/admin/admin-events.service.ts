@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { CacheStore, decodeInboxCursor, type InboxEntryView } from '@event-cache/cache-store';
-import { CodedError } from '@event-cache/platform';
-import { parseInput } from '../common/request-input.util';
+import { CodedError, parseInput } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
-import { eventListQuery } from './admin.dto';
+import { eventIdParam, eventListQuery } from './admin.dto';
 
 export interface EventView {
   id: string;
@@ -41,7 +40,8 @@ export class AdminEventsService {
     return { items: entries.map(toView), nextCursor };
   }
 
-  async find(id: string): Promise<EventView> {
+  async find(rawId: string): Promise<EventView> {
+    const id = parseInput(eventIdParam, rawId, 'path.id');
     const entry = await this.store.inbox.findById(id);
     if (!entry) throw new CodedError(AppErrorCode.NotFound, 'no such event (unknown, or past retention)');
     return toView(entry);

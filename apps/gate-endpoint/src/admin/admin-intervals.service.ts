@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CacheStore } from '@event-cache/cache-store';
-import { CodedError, MetricsService } from '@event-cache/platform';
-import { parseInput } from '../common/request-input.util';
+import { CodedError, MetricsService, parseInput } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
 import { intervalOverrideSchema } from './admin.dto';
 import { agentMatchSchema, toAgentMatch } from './agent-match.dto';

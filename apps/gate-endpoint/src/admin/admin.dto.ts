@@ -82,6 +82,9 @@ export const eventListQuery = z.strictObject({
     .describe('next page: the nextCursor of the previous one'),
 });
 
+/** An inbox event id: EventBridge's id, an SNS MessageId, `sqs:<MessageId>` ... */
+export const eventIdParam = z.string().min(1).max(256);
+
 const agentView = z.object({
   id: z.string(),
   provider: z.string(),

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -9,6 +9,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ReadsOwnBody } from '@event-cache/platform';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { errorBody, openApiSchema } from '../common/openapi.util';
 import type { IntakeReceipt } from '../ingest/inbox-intake.service';
@@ -37,10 +39,12 @@ export class ApiDestinationController {
   @Post()
   @HttpCode(202)
   @UseGuards(ApiKeyGuard)
+  @ReadsOwnBody()
   @ApiOperation({
     summary: 'EventBridge API-destination endpoint: one EventBridge event per request',
     description:
-      'Answered 202 once the event is committed to the inbox (a second copy answers status "duplicate").',
+      'Answered 202 once the event is committed to the inbox (a second copy answers status "duplicate"). ' +
+      'The API key is checked before the body is read; the body is read up to 256 KiB and no further.',
   })
   @ApiHeader({
     name: 'x-api-key',
@@ -56,7 +60,7 @@ export class ApiDestinationController {
   })
   @ApiUnauthorizedResponse({ schema: errorBody, description: 'missing or wrong API key' })
   @ApiPayloadTooLargeResponse({ schema: errorBody, description: 'payload_too_large (over 256 KiB)' })
-  receive(@Body() body: unknown): Promise<IntakeReceipt> {
-    return this.apiDestination.receive(body);
+  receive(@Req() req: Request): Promise<IntakeReceipt> {
+    return this.apiDestination.receive(req);
   }
 }

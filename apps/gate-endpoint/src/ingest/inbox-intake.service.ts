@@ -1,7 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type InboxChannel, pendingInboxEntry } from '@event-cache/cache-store';
-import { hasUnstorableText, type IngestedEvent, type Rejection } from '@event-cache/events';
-import { CodedError, MetricsService } from '@event-cache/platform';
+import { DEFAULT_MAX_BYTES, type IngestedEvent, type Rejection } from '@event-cache/events';
+import {
+  CodedError,
+  findUnstorableText,
+  isCodedError,
+  MetricsService,
+  readBody,
+  UNSTORABLE_TEXT,
+} from '@event-cache/platform';
+import type { Request } from 'express';
 import { InboxBatcher } from './inbox-batcher.service';
 
 export interface IntakeReceipt {
@@ -31,13 +39,29 @@ export class InboxIntakeService {
     });
   }
 
+  /**
+   * The request's body as bytes, read only now (after any guard) and never past 256 KiB: a larger
+   * one stops being read and is refused (`payload_too_large`), counted like any other refusal.
+   */
+  async body(channel: InboxChannel, req: Request): Promise<Buffer> {
+    try {
+      return await readBody(req, DEFAULT_MAX_BYTES);
+    } catch (error) {
+      if (isCodedError(error) && error.code === 'payload_too_large') {
+        throw this.rejection(channel, { ok: false, reason: 'payload_too_large', message: error.message });
+      }
+      throw error;
+    }
+  }
+
   async accept(ingested: IngestedEvent, channel: InboxChannel): Promise<IntakeReceipt> {
     const eventId = ingested.event.id;
-    if (hasUnstorableText(ingested)) {
+    const unstorable = findUnstorableText(ingested);
+    if (unstorable !== undefined) {
       throw this.rejection(channel, {
         ok: false,
         reason: 'schema_violation',
-        message: 'a string holds U+0000 or an unpaired surrogate, which cannot be stored',
+        message: `${unstorable || 'the event'}: ${UNSTORABLE_TEXT}`,
         eventId,
       });
     }

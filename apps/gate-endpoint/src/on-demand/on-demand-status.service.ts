@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { CacheStore, type RefreshRequestView } from '@event-cache/cache-store';
+import { parseInput } from '@event-cache/platform';
+import { z } from 'zod';
+import { formats } from '../common/request-input.util';
 import { ON_DEMAND_TTL_MS, ON_DEMAND_TYPES, keyDetails, monikerOf, onDemandType } from './on-demand.plan';
 
 /** One entry of `GET /cache/aws/{type}`, field for field as Clouddriver answers (times in epoch ms). */
@@ -13,6 +16,9 @@ export interface OnDemandEntry {
   processedTime: number | null;
 }
 
+/** Clouddriver's query: `id`, one key (other parameters are ignored, as Clouddriver does). */
+const onDemandQuery = z.looseObject({ id: formats.cacheKey.optional() });
+
 /**
  * `GET /cache/aws/{type}[?id=key]`: on-demand entries from PostgreSQL (any replica answers).
  * Server groups: pending and recently processed entries, so Orca sees `processedTime`; an entry is
@@ -25,7 +31,8 @@ export interface OnDemandEntry {
 export class OnDemandStatusService {
   constructor(private readonly store: CacheStore) {}
 
-  async list(rawType: string, id?: string): Promise<OnDemandEntry[]> {
+  async list(rawType: string, query: unknown): Promise<OnDemandEntry[]> {
+    const { id } = parseInput(onDemandQuery, query, 'query');
     const type = onDemandType(rawType);
     if (type === undefined) return [];
     const rows = await this.store.refreshes.listOnDemand({

@@ -6,6 +6,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiPayloadTooLargeResponse,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -35,7 +36,8 @@ export class OnDemandController {
     summary: 'Force a cache refresh, as Orca calls Clouddriver',
     description:
       '202 with the pending keys and a Location header (absolute URL) to GET /refreshes/{id}; 200 with {} when there is nothing to ' +
-      'wait for (unknown type, account or region). Bodies: ServerGroup {serverGroupName, asgName, account, region[, zone]}, ' +
+      'wait for (unknown type, account or region, or a server group whose Auto Scaling group our last read found being deleted). ' +
+      'Empty optional fields ("vpcId": "") mean "not given". Bodies: ServerGroup {serverGroupName, asgName, account, region[, zone]}, ' +
       'LoadBalancer {loadBalancerName, account, region, loadBalancerType?, vpcId?, evict?}, SecurityGroup ' +
       '{account, region, securityGroupName?, vpcId?, evict?}. Extra fields are ignored.',
   })
@@ -48,8 +50,9 @@ export class OnDemandController {
   @ApiOkResponse({ schema: onDemandDocs.cachedIdentifiers, description: 'nothing to wait for' })
   @ApiBadRequestResponse({
     schema: errorBody,
-    description: 'malformed body (schema_violation, forbidden_key)',
+    description: 'malformed body (malformed_json, schema_violation, forbidden_key)',
   })
+  @ApiPayloadTooLargeResponse({ schema: errorBody, description: 'payload_too_large (over 256 KiB)' })
   async request(
     @Param('type') type: string,
     @Body() body: unknown,
@@ -71,8 +74,9 @@ export class OnDemandController {
   @ApiParam(TYPE_PARAM)
   @ApiQuery({ name: 'id', required: false, description: 'one key only' })
   @ApiOkResponse({ schema: onDemandDocs.entries })
-  list(@Param('type') type: string, @Query('id') id?: string): Promise<OnDemandEntry[]> {
-    return this.status.list(type, typeof id === 'string' ? id : undefined);
+  @ApiBadRequestResponse({ schema: errorBody, description: 'schema_violation' })
+  list(@Param('type') type: string, @Query() query: unknown): Promise<OnDemandEntry[]> {
+    return this.status.list(type, query);
   }
 }
 

@@ -54,7 +54,23 @@ export const onDemandDocs = {
       keys: z.array(z.string()),
       cacheTime: z.number(),
       processedTime: z.number().nullable(),
-      error: z.string().nullable(),
+      error: z
+        .string()
+        .nullable()
+        .describe(
+          'why the last attempt failed and what to check (the raw error is in the caching-agents log)',
+        ),
+      errorCode: z
+        .enum([
+          'aws_throttled',
+          'aws_access_denied',
+          'aws_unreachable',
+          'aws_error',
+          'unsupported_type',
+          'invalid_request',
+          'refresh_failed',
+        ])
+        .nullable(),
     }),
   ),
   introspection: openApiSchema(

@@ -31,9 +31,10 @@ export function onDemandType(raw: string): OnDemandType | undefined {
 /** Clouddriver keeps on-demand entries visible this long (its default cache TTL): Orca polls meanwhile. */
 export const ON_DEMAND_TTL_MS = 10 * 60_000;
 
-// Bodies as Orca sends them. Unknown fields are ignored; optional fields may be null (Orca sends
-// nulls); wrong types and malformed identifiers are a 400. Account and region are only checked
-// against the configuration later: an unknown one answers 200 (nothing to wait for), never 4xx.
+// Bodies as Orca sends them. Unknown fields are ignored; optional fields may be null or empty
+// (Orca sends nulls, and `""` for a VPC it does not know: Delete Load Balancer sends `vpcId: ""`);
+// wrong types and malformed identifiers are a 400. Account and region are only checked against the
+// configuration later: an unknown one answers 200 (nothing to wait for), never 4xx.
 const account = z.string().min(1).max(128);
 const region = z.string().min(1).max(64);
 /** ASG names: printable ASCII without ':' (it separates key parts). */
@@ -42,14 +43,22 @@ const elbName = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'a load balancer name')
 const vpcId = z.string().regex(/^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$/, 'a VPC id');
 const securityGroupName = z.string().regex(/^\P{Cc}{1,255}$/u, 'a security group name');
 
+/** An optional field: absent, null or `""` all mean "not given". */
+const optional = <T extends z.ZodType<string>>(schema: T) =>
+  z
+    .union([z.literal(''), schema])
+    .nullable()
+    .transform((v) => (v === '' ? null : (v as z.output<T> | null)))
+    .optional();
+
 export const ON_DEMAND_BODIES = {
   ServerGroup: z
     .looseObject({
       account,
       region,
-      asgName: asgName.nullish(),
-      serverGroupName: asgName.nullish(),
-      zone: z.string().max(64).nullish(),
+      asgName: optional(asgName),
+      serverGroupName: optional(asgName),
+      zone: optional(z.string().max(64)),
     })
     .refine((b) => Boolean(b.asgName ?? b.serverGroupName), {
       message: 'asgName or serverGroupName is required',
@@ -63,15 +72,15 @@ export const ON_DEMAND_BODIES = {
     account,
     region,
     loadBalancerName: elbName,
-    loadBalancerType: z.enum(['classic', 'application', 'network', 'gateway']).nullish(),
-    vpcId: vpcId.nullish(),
+    loadBalancerType: optional(z.enum(['classic', 'application', 'network', 'gateway'])),
+    vpcId: optional(vpcId),
     evict: z.boolean().nullish(),
   }),
   SecurityGroup: z.looseObject({
     account,
     region,
-    securityGroupName: securityGroupName.nullish(),
-    vpcId: vpcId.nullish(),
+    securityGroupName: optional(securityGroupName),
+    vpcId: optional(vpcId),
     evict: z.boolean().nullish(),
   }),
 } as const;

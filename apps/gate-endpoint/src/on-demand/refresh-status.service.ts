@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { explainRefreshFailure } from '@event-cache/agents';
 import { CacheStore, type RefreshStatus } from '@event-cache/cache-store';
 import { CodedError } from '@event-cache/platform';
 import { AppErrorCode } from '../error-status';
@@ -13,7 +14,10 @@ export interface RefreshStatusView {
   cacheTime: number;
   /** When a fresh read that started after `cacheTime` was written, epoch ms; null until then. */
   processedTime: number | null;
+  /** Why the last attempt failed, for an operator (the raw error stays in the caching-agents log). */
   error: string | null;
+  /** Its code: aws_throttled, aws_access_denied, aws_unreachable, aws_error, ... */
+  errorCode: string | null;
 }
 
 const STATUS: Record<RefreshStatus, RefreshStatusView['status']> = {
@@ -33,6 +37,7 @@ export class RefreshStatusService {
     const row = await this.store.refreshes.findById(id);
     if (!row) throw new CodedError(AppErrorCode.NotFound, `no refresh ${id} (unknown, or past retention)`);
     const status = STATUS[row.status];
+    const failure = row.error === null ? null : explainRefreshFailure(row.error);
     return {
       id,
       status,
@@ -40,7 +45,8 @@ export class RefreshStatusService {
       keys: [displayKey(row)],
       cacheTime: row.requestedAt.getTime(),
       processedTime: status !== 'PENDING' && row.processedAt ? row.processedAt.getTime() : null,
-      error: row.error,
+      error: failure?.message ?? null,
+      errorCode: failure?.code ?? null,
     };
   }
 }

@@ -48,7 +48,10 @@ export class ResourcesController {
   @ApiOkResponse({
     schema: openApiSchema(z.object({ items: z.array(resource), nextCursor: z.string().nullable() })),
   })
-  @ApiBadRequestResponse({ schema: errorBody })
+  @ApiBadRequestResponse({
+    schema: errorBody,
+    description: 'schema_violation (also: a cursor not of this API)',
+  })
   list(
     @Param('type') type: string,
     @Query() query: unknown,
@@ -59,6 +62,7 @@ export class ResourcesController {
   @Get(':type/:key')
   @ApiOperation({ summary: 'One cached resource with its relationships (URL-encode the key)' })
   @ApiOkResponse({ schema: openApiSchema(resource) })
+  @ApiBadRequestResponse({ schema: errorBody, description: 'schema_violation, malformed_path' })
   @ApiNotFoundResponse({ schema: errorBody })
   find(@Param('type') type: string, @Param('key') key: string): Promise<ResourceView> {
     return this.resources.find(type, key);

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { CacheStore, type CachedResourceView } from '@event-cache/cache-store';
-import { CodedError } from '@event-cache/platform';
+import { CacheStore, type CachedResourceView, decodeResourceCursor } from '@event-cache/cache-store';
+import { CodedError, parseInput } from '@event-cache/platform';
 import { z } from 'zod';
-import { formats, parseInput } from '../common/request-input.util';
+import { formats } from '../common/request-input.util';
 import { AppErrorCode } from '../error-status';
 
 export const resourceQuery = z.strictObject({
   account: formats.account.optional(),
   region: formats.region.optional(),
   application: z.string().min(1).max(255).optional(),
-  key: z.string().min(1).max(4096).optional().describe('glob on the key, * matching anything'),
+  key: formats.cacheKey.optional().describe('glob on the key, * matching anything'),
   limit: formats.queryInt(1, 1_000).optional(),
   cursor: z
     .string()
@@ -37,8 +37,11 @@ export class ResourcesService {
   constructor(private readonly store: CacheStore) {}
 
   async list(type: string, query: unknown): Promise<{ items: ResourceView[]; nextCursor: string | null }> {
-    const cacheType = parseInput(formats.cacheType, type, 'type');
+    const cacheType = parseInput(formats.cacheType, type, 'path.type');
     const q = parseInput(resourceQuery, query, 'query');
+    if (q.cursor !== undefined && decodeResourceCursor(q.cursor) === undefined) {
+      throw new CodedError('schema_violation', 'query.cursor: not a nextCursor of this API');
+    }
     const page = await this.store.resources.list({
       type: cacheType,
       account: q.account,
@@ -51,7 +54,9 @@ export class ResourcesService {
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
 
-  async find(type: string, key: string): Promise<ResourceView> {
+  async find(rawType: string, rawKey: string): Promise<ResourceView> {
+    const type = parseInput(formats.cacheType, rawType, 'path.type');
+    const key = parseInput(formats.cacheKey, rawKey, 'path.key');
     const found = await this.store.resources.findByKey(key);
     if (!found || found.type !== type)
       throw new CodedError(AppErrorCode.NotFound, `no ${type} with that key in the cache`);

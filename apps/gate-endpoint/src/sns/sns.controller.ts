@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -11,6 +11,8 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { ReadsOwnBody } from '@event-cache/platform';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { errorBody, openApiSchema } from '../common/openapi.util';
 import { type SnsReceipt, SnsService } from './sns.service';
@@ -30,13 +32,14 @@ export class SnsController {
 
   @Post('sns')
   @HttpCode(200)
+  @ReadsOwnBody()
   @ApiOperation({
     summary: 'SNS HTTPS subscription endpoint',
     description:
       'SNS posts JSON as text/plain; the body is read as text whatever its content type. The message is verified ' +
       '(signature version 1 or 2, signing certificate on an SNS host, topic allowlist, age) before anything acts on it. ' +
       'SubscriptionConfirmation: SubscribeURL is visited after every check passed. Notification: its event goes into ' +
-      'the inbox; 200 is answered after commit.',
+      'the inbox; 200 is answered after commit. The body is read up to 256 KiB and no further.',
   })
   @ApiConsumes('text/plain', 'application/json')
   @ApiBody({ schema: { type: 'string', description: 'the SNS message JSON, as SNS sends it' } })
@@ -57,10 +60,7 @@ export class SnsController {
   })
   @ApiPayloadTooLargeResponse({ schema: errorBody, description: 'payload_too_large (over 256 KiB)' })
   @ApiServiceUnavailableResponse({ schema: errorBody, description: 'certificate_unavailable: SNS retries' })
-  receive(
-    @Body() body: unknown,
-    @Headers('x-amz-sns-message-type') messageType?: string,
-  ): Promise<SnsReceipt> {
-    return this.sns.receive(body, messageType);
+  receive(@Req() req: Request, @Headers('x-amz-sns-message-type') messageType?: string): Promise<SnsReceipt> {
+    return this.sns.receive(req, messageType);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parseSnsHttpBody, parseSnsNotificationMessage, type SnsVerifier } from '@event-cache/events';
 import { MetricsService } from '@event-cache/platform';
+import type { Request } from 'express';
 import { InboxIntakeService } from '../ingest/inbox-intake.service';
 import { SNS_VERIFIER } from './sns-verifier.provider';
 import { SubscriptionConfirmer } from './subscription-confirmer.service';
@@ -35,9 +36,8 @@ export class SnsService {
     });
   }
 
-  async receive(body: unknown, messageType: string | undefined): Promise<SnsReceipt> {
-    const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-    const envelope = parseSnsHttpBody(bytes, { messageType });
+  async receive(req: Request, messageType: string | undefined): Promise<SnsReceipt> {
+    const envelope = parseSnsHttpBody(await this.intake.body('sns', req), { messageType });
     if (!envelope.ok) throw this.intake.rejection('sns', envelope);
     const verified = await this.verifier.verify(envelope.value);
     if (!verified.ok) throw this.intake.rejection('sns', verified);

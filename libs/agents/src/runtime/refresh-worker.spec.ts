@@ -65,8 +65,14 @@ describe('RefreshWorker', () => {
   let calls: RefreshBatch[];
   let aws: Map<string, string>;
 
+  let warnings: string[];
   const start = async (refreshers: TargetedRefresher[], refresh: Record<string, number> = {}) => {
     runtime = new AgentRuntime({
+      logger: {
+        log: () => undefined,
+        warn: (message: string) => warnings.push(message),
+        error: () => undefined,
+      },
       accounts: [PROD],
       polling: POLLING,
       providers: [],
@@ -96,6 +102,7 @@ describe('RefreshWorker', () => {
     clock = new VirtualClock();
     store = new InMemoryAgentStore(clock);
     calls = [];
+    warnings = [];
     aws = new Map([
       ['i-1', 'running'],
       ['i-2', 'stopped'],
@@ -149,6 +156,10 @@ describe('RefreshWorker', () => {
 
     await clock.advance(1_000 + 2_000 + 100); // backoff 1 s, then 2 s
     expect(bad).toMatchObject({ status: 'failed', attempts: 3, error: 'InvalidInstanceID.Malformed' });
+    // The raw error is logged where it happens (requests only carry it for explainRefreshFailure).
+    expect(warnings).toContain(
+      'refreshing 1 of 2 instances of prod/us-east-1 failed: InvalidInstanceID.Malformed',
+    );
     expect(calls.map((c) => c.items.map((i) => i.id))).toEqual([['i-1', 'i-bad'], ['i-bad'], ['i-bad']]);
   });
 

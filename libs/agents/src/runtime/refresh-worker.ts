@@ -130,6 +130,12 @@ export class RefreshWorker {
         controller.signal,
       );
       checkOutcome(outcome);
+      if (outcome.failed.length > 0) {
+        // The full error stays here, in the log: refresh requests only explain it (explainRefreshFailure).
+        this.deps.logger.warn(
+          `refreshing ${outcome.failed.length} of ${items.length} ${type} of ${account}/${region} failed: ${outcome.failed[0].error}`,
+        );
+      }
       await this.apply(type, items, outcome);
       metrics.batch(type, 'ok', items.length, (clock.now().getTime() - started) / 1_000);
     } catch (error) {

@@ -1,4 +1,5 @@
-const THROTTLING_CODES = new Set([
+/** AWS error names and codes of throttling. */
+export const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'Throttling',
   'ThrottlingException',
   'ThrottledException',

@@ -1,6 +1,10 @@
 import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
 import { openCacheStore } from '../cache-store';
-import type { CachedResourceRepository, ResourceRecord } from './cached-resource.repository';
+import {
+  type CachedResourceRepository,
+  decodeResourceCursor,
+  type ResourceRecord,
+} from './cached-resource.repository';
 
 const ACCOUNT = 'prod';
 const REGION = 'us-east-1';
@@ -473,6 +477,32 @@ describe('CachedResourceRepository', () => {
       const exact = await resources.list({ ...query, limit: 23 });
       expect(exact.items).toHaveLength(23);
       expect(exact.nextCursor).toBeNull();
+      expect(decodeResourceCursor(Buffer.from('aws:x\u0000', 'utf8').toString('base64url'))).toBeUndefined();
+      await expect(resources.list({ ...query, cursor: 'not*a*cursor' })).rejects.toThrow(TypeError);
+    });
+  });
+
+  describe('attributeOf', () => {
+    it('reads one attribute of a cached resource: undefined when not cached, null when it has none', async () => {
+      const sg = serverGroupKey('app-main-v002');
+      await resources.write(
+        [
+          {
+            key: sg,
+            type: 'serverGroups',
+            account: ACCOUNT,
+            region: REGION,
+            attributes: { name: 'app-main-v002', asg: { status: 'Delete in progress' } },
+          },
+        ],
+        { fetchedAt: at(0) },
+      );
+      expect(await resources.attributeOf(sg, ['asg', 'status'])).toEqual({
+        value: 'Delete in progress',
+        fetchedAt: at(0),
+      });
+      expect(await resources.attributeOf(sg, ['asg', 'nope'])).toEqual({ value: null, fetchedAt: at(0) });
+      expect(await resources.attributeOf(serverGroupKey('app-main-v999'), ['asg', 'status'])).toBeUndefined();
     });
   });
 

@@ -194,6 +194,24 @@ export class CachedResourceRepository {
     return found ?? null;
   }
 
+  /**
+   * One attribute of a cached resource and when the read it came from started, without its
+   * relationships: `path` leads into its attributes (`['asg', 'status']`). Undefined when the key
+   * is not cached; `value` is null when the resource has no such attribute.
+   */
+  async attributeOf(
+    key: string,
+    path: readonly string[],
+  ): Promise<{ value: unknown; fetchedAt: Date } | undefined> {
+    const rows: { value: unknown; fetched_at: Date | string }[] = await this.db.query(
+      `SELECT attributes #> $2::text[] AS value, fetched_at FROM cached_resource WHERE key = $1`,
+      [key, path],
+    );
+    return rows.length === 0
+      ? undefined
+      : { value: rows[0].value ?? null, fetchedAt: toDate(rows[0].fetched_at) };
+  }
+
   async findByKeys(keys: readonly string[]): Promise<CachedResourceView[]> {
     if (keys.length === 0) return [];
     const rows: ResourceRow[] = await this.db.query(
@@ -216,8 +234,12 @@ export class CachedResourceRepository {
     if (query.region !== undefined) add('region = ?', query.region);
     if (query.application !== undefined) add('application = ?', query.application);
     if (query.keyGlob !== undefined) add(`key LIKE ? ESCAPE '\\'`, globToLike(query.keyGlob));
-    const after = decodeCursor(query.cursor);
-    if (after !== null) add('key > ?', after);
+    if (query.cursor !== undefined) {
+      const after = decodeResourceCursor(query.cursor);
+      if (after === undefined)
+        throw new TypeError('ResourceQuery.cursor: not a nextCursor (see decodeResourceCursor)');
+      add('key > ?', after);
+    }
     params.push(limit + 1);
     const rows: ResourceRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM cached_resource WHERE ${where.join(' AND ')} ORDER BY key LIMIT $${params.length}`,
@@ -525,4 +547,12 @@ function relationshipsText(relationships: Record<string, string[]>): string {
     .sort()
     .map((type) => `${type}\t${[...new Set(relationships[type])].sort().join('\t')}`)
     .join('\n');
+}
+
+/**
+ * The key a `nextCursor` of `list` resumes after, or undefined when it is not one (a client's
+ * typo or tampering): callers check a cursor they were given before listing with it.
+ */
+export function decodeResourceCursor(cursor: string): string | undefined {
+  return decodeCursor(cursor);
 }

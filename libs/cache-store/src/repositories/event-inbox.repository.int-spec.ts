@@ -273,6 +273,27 @@ describe('EventInboxRepository', () => {
       expect(decodeInboxCursor('bm90LWEtY3Vyc29y')).toBeUndefined();
     });
 
+    it('reads back only cursors naming a real time PostgreSQL can hold and a storable event id', () => {
+      const cursor = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+      expect(decodeInboxCursor(cursor('2024-02-29 23:59:59.123456+00\ne1'))).toEqual({
+        receivedAt: '2024-02-29 23:59:59.123456+00',
+        eventId: 'e1',
+      });
+      expect(decodeInboxCursor(cursor('2024-01-01 00:00:00-03:30\ne1'))).toBeDefined();
+      for (const text of [
+        '2023-02-29 00:00:00+00\ne1', // no such day
+        '2024-13-01 00:00:00+00\ne1',
+        '2024-01-01 24:00:00+00\ne1',
+        '2024-01-01 00:00:00+16\ne1', // beyond PostgreSQL's time zone displacement
+        '2024-01-01 00:00:00+00\ne\u0000',
+        '2024-01-01 00:00:00+00\n',
+      ]) {
+        expect({ text, decoded: decodeInboxCursor(cursor(text)) }).toEqual({ text, decoded: undefined });
+      }
+      // Not canonical base64url: padding, or another alphabet.
+      expect(decodeInboxCursor(`${cursor('2024-01-01 00:00:00+00\ne1')}=`)).toBeUndefined();
+    });
+
     it('purges processed events received before the cutoff, never pending ones', async () => {
       expect(await a.inbox.purge(at(35), 1)).toBe(1);
       expect(await a.inbox.purge(at(35))).toBe(1);

@@ -277,7 +277,8 @@ export interface InboxCursor {
   eventId: string;
 }
 
-const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+const PG_TIMESTAMPTZ =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
 
 /** Reads a `nextCursor` back; undefined when it is not one (a client's typo or tampering). */
 export function decodeInboxCursor(cursor: string): InboxCursor | undefined {
@@ -286,6 +287,29 @@ export function decodeInboxCursor(cursor: string): InboxCursor | undefined {
   if (split < 0) return undefined;
   const receivedAt = text.slice(0, split);
   const eventId = text.slice(split + 1);
-  if (!PG_TIMESTAMPTZ.test(receivedAt) || eventId.length === 0 || eventId.length > 256) return undefined;
+  if (!isTimestamp(receivedAt) || eventId.length === 0 || eventId.length > 256) return undefined;
   return { receivedAt, eventId };
+}
+
+/** A time as PostgreSQL prints a timestamptz, that names a real instant it can hold. */
+function isTimestamp(text: string): boolean {
+  const m = PG_TIMESTAMPTZ.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second);
+  const offset = [m[8], m[9] ?? '0', m[10] ?? '0'].map(Number);
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second &&
+    // PostgreSQL's time zone displacement limit: 15:59:59.
+    offset[0] <= 15 &&
+    offset[1] < 60 &&
+    offset[2] < 60
+  );
 }

@@ -1,4 +1,5 @@
 /** Small helpers shared by the repositories' raw SQL. */
+import { isStorableText } from '@event-cache/platform';
 
 /** Turns a `*` glob into a LIKE pattern, escaping LIKE's own wildcards. */
 export function globToLike(glob: string): string {
@@ -10,9 +11,14 @@ export function encodeCursor(lastKey: string): string {
   return Buffer.from(lastKey, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | null {
-  if (!cursor) return null;
-  return Buffer.from(cursor, 'base64url').toString('utf8');
+/**
+ * The text a cursor encodes, or undefined when it is not one `encodeCursor` could have made: not
+ * canonical base64url of UTF-8, or text PostgreSQL cannot store (a client's typo or tampering
+ * must be a 400, never reach a statement).
+ */
+export function decodeCursor(cursor: string): string | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  return text !== '' && encodeCursor(text) === cursor && isStorableText(text) ? text : undefined;
 }
 
 /**

@@ -45,6 +45,26 @@ describe('loadConfig', () => {
     expect(config.accounts).toEqual([]);
   });
 
+  it('bounds every HTTP server by default, and refuses limits that contradict each other', () => {
+    expect(loadConfig('gate-endpoint', {}).http).toEqual({
+      host: '0.0.0.0',
+      port: 8090,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 256,
+    });
+    expect(
+      loadConfig('gate-endpoint', { EVENT_CACHE_CONFIG: file('http: { maxConnections: 64 }\n') }).http,
+    ).toMatchObject({ maxConnections: 64, requestTimeoutMs: 30_000 });
+    expect(
+      problems({ EVENT_CACHE_CONFIG: file('http: { headersTimeoutMs: 60000, requestTimeoutMs: 20000 }\n') }),
+    ).toEqual(['http.headersTimeoutMs: must not exceed http.requestTimeoutMs']);
+    expect(problems({ EVENT_CACHE_CONFIG: file('http: { maxConnections: 0 }\n') })).toEqual([
+      'http.maxConnections: Too small: expected number to be >=1',
+    ]);
+  });
+
   it('reads the accounts section in Clouddriver field names and defaults environment to prod', () => {
     const config = loadConfig('gate-endpoint', { EVENT_CACHE_CONFIG: file(ACCOUNTS) });
     expect(config.accounts.map((a) => [a.name, a.environment, a.regions.map((r) => r.name)])).toEqual([
@@ -63,7 +83,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config.database.url).toBe('postgres://u:p@db:5432/cache');
-    expect(config.http).toEqual({ port: 9100, host: '127.0.0.1' });
+    expect(config.http).toMatchObject({ port: 9100, host: '127.0.0.1' });
     expect(config.log.level).toBe('debug');
   });
 

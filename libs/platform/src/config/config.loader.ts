@@ -103,7 +103,7 @@ export function loadConfig(service: ServiceName, env: Env = process.env): AppCon
   return {
     ...parsed.data,
     service,
-    http: { host: parsed.data.http.host, port: parsed.data.http.port ?? SERVICE_PORTS[service] },
+    http: { ...parsed.data.http, port: parsed.data.http.port ?? SERVICE_PORTS[service] },
   };
 }
 

@@ -74,6 +74,25 @@ export const pollingSchema = z.strictObject({
   environmentMultipliers: z.record(z.string(), z.number().positive().max(100)).default({}),
 });
 
+export const httpSchema = z
+  .strictObject({
+    /** Listening port (0 = any free port). Usually given as PORT; defaults to the service's own port. */
+    port: z.number().int().min(0).max(65_535).optional(),
+    host: z.string().min(1).default('0.0.0.0'),
+    /** A client must have sent the request head within this (slow-header clients are cut off). */
+    headersTimeoutMs: z.number().int().min(1_000).max(300_000).default(10_000),
+    /** ... and the whole request, body included. */
+    requestTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: z.number().int().min(1_000).max(600_000).default(5_000),
+    /** Connections open at once; more are closed on arrival. Bounds the request bodies held in memory. */
+    maxConnections: z.number().int().min(1).max(100_000).default(256),
+  })
+  .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, {
+    message: 'must not exceed http.requestTimeoutMs',
+    path: ['headersTimeoutMs'],
+  });
+
 export const configSchema = z.strictObject({
   database: z
     .strictObject({
@@ -87,13 +106,7 @@ export const configSchema = z.strictObject({
       statementTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
     })
     .default({ poolSize: 10, statementTimeoutMs: 30_000 }),
-  http: z
-    .strictObject({
-      /** Listening port (0 = any free port). Usually given as PORT; defaults to the service's own port. */
-      port: z.number().int().min(0).max(65_535).optional(),
-      host: z.string().min(1).default('0.0.0.0'),
-    })
-    .default({ host: '0.0.0.0' }),
+  http: httpSchema.default(httpSchema.parse({})),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -133,6 +146,6 @@ export const configSchema = z.strictObject({
 /** The validated configuration every service works from. */
 export type AppConfig = z.infer<typeof configSchema> & {
   service: ServiceName;
-  http: { port: number; host: string };
+  http: z.infer<typeof httpSchema> & { port: number };
 };
 export type AccountConfig = z.infer<typeof accountSchema>;

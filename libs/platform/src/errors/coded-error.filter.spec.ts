@@ -1,9 +1,9 @@
 import type { ArgumentsHost, LoggerService } from '@nestjs/common';
-import { NotFoundException } from '@nestjs/common';
+import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { CodedError } from './coded-error';
 import { CodedErrorFilter } from './coded-error.filter';
 
-function run(exception: unknown) {
+function run(exception: unknown, req: object = { route: { path: '/x' } }) {
   const sent: { status?: number; body?: unknown; headers?: Record<string, string> } = {};
   const res = {
     setHeader(name: string, value: string) {
@@ -17,7 +17,9 @@ function run(exception: unknown) {
       sent.body = body;
     },
   };
-  const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => res, getRequest: () => req }),
+  } as unknown as ArgumentsHost;
   const logged: unknown[] = [];
   const logger = { error: (m: unknown) => logged.push(m) } as unknown as LoggerService;
   new CodedErrorFilter((code) => (code === 'payload_too_large' ? 413 : 500), logger).catch(exception, host);
@@ -43,11 +45,31 @@ describe('CodedErrorFilter', () => {
     ).not.toHaveProperty('headers');
   });
 
-  it('passes Nest HTTP exceptions through', () => {
+  it("answers Nest's own HTTP exceptions as {error, message}, without quoting the request", () => {
     expect(run(new NotFoundException('no such agent'))).toMatchObject({
       status: 404,
-      body: { message: 'no such agent' },
+      body: { error: 'not_found', message: 'no such agent' },
     });
+    // No route matched: Nest's message names the method and path.
+    const unmatched = run(new NotFoundException('Cannot GET /x?token=abc'), {});
+    expect(unmatched).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(JSON.stringify(unmatched.body)).not.toContain('token');
+    expect(run(new BadRequestException(`Unexpected token 'p', "password=x" is not valid JSON`))).toEqual({
+      status: 400,
+      body: { error: 'bad_request', message: 'the request was refused' },
+      logged: [],
+    });
+  });
+
+  it('passes a body a handler chose through (the readiness report)', () => {
+    const report = { status: 'error', info: {}, error: { database: { status: 'down' } }, details: {} };
+    expect(run(new ServiceUnavailableException(report))).toMatchObject({ status: 503, body: report });
+  });
+
+  it('answers platform codes with their own status, whatever the app maps', () => {
+    expect(run(new CodedError('malformed_path', 'x'))).toMatchObject({ status: 400 });
+    expect(run(new CodedError('unsupported_media_type', 'x'))).toMatchObject({ status: 415 });
+    expect(run(new CodedError('no_such_thing', 'x'))).toMatchObject({ status: 500 });
   });
 
   it("answers the HTTP stack's own client errors (body too large) with their status, unlogged", () => {

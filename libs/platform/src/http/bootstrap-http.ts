@@ -1,12 +1,13 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { raw } from 'express';
 import type { AppConfig } from '../config/config.schema';
 import { CodedErrorFilter, type StatusForCode } from '../errors/coded-error.filter';
 import { createLogger, PinoLoggerService } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
+import { applyServerLimits, rejectMalformedPaths } from './http-edge';
+import { DEFAULT_BODY_LIMIT_BYTES, JsonBodyInterceptor } from './request-body';
 import { requestLogging } from './request-logging';
 
 export interface HttpServiceOptions {
@@ -17,15 +18,12 @@ export interface HttpServiceOptions {
   statusFor: StatusForCode;
   /** OpenAPI document served at /api-docs. */
   openApi: { title: string; description: string };
-  /** JSON body limit (256 KiB: docs/architecture.md#bad-input-and-faults). */
-  jsonLimit?: string;
   /**
-   * Routes (path prefixes) whose body is handed to the handler as raw bytes (a Buffer) whatever
-   * the content type, e.g. SNS posts JSON as `text/plain`; the handler bounds and parses it
-   * itself. `limit` caps what is read at all (default 1 MiB; beyond it: 413).
+   * Largest JSON body, in bytes (256 KiB: docs/architecture.md#bad-input-and-faults). Bodies are read after the guards and stop
+   * being read past the limit; handlers marked `@ReadsOwnBody()` read theirs with `readBody`.
    */
-  rawBody?: { routes: string[]; limit?: string };
-  /** Last chance to add parsers, microservices ... before listening. */
+  jsonLimitBytes?: number;
+  /** Last chance to add middleware, microservices ... before listening. */
   configure?: (app: NestExpressApplication, logger: PinoLoggerService) => void | Promise<void>;
 }
 
@@ -40,12 +38,13 @@ export async function startHttpService(options: HttpServiceOptions): Promise<INe
     abortOnError: false,
   });
   app.use(requestLogging(pinoLogger, app.get(MetricsService)));
-  // Raw routes first: a body read here is not read again by the JSON parser.
-  for (const route of options.rawBody?.routes ?? []) {
-    app.use(route, raw({ type: () => true, limit: options.rawBody?.limit ?? '1mb' }));
-  }
-  app.useBodyParser('json', { limit: options.jsonLimit ?? '256kb' });
+  app.use(rejectMalformedPaths);
+  // No body parser: bodies are read by JsonBodyInterceptor, after the guards, bounded while streaming.
+  app.useGlobalInterceptors(
+    new JsonBodyInterceptor(app.get(Reflector), options.jsonLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES),
+  );
   app.useGlobalFilters(new CodedErrorFilter(options.statusFor, logger));
+  applyServerLimits(app.getHttpServer(), config.http);
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

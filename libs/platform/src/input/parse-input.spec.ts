@@ -1,12 +1,12 @@
-import { CodedError } from '@event-cache/platform';
 import { z } from 'zod';
-import { parseBody } from './parse-body';
+import { CodedError } from '../errors/coded-error';
+import { parseInput } from './parse-input';
 
 const schema = z.strictObject({ name: z.string(), tags: z.array(z.string()).optional() });
 
-function failure(body: unknown): { code: string; message: string } {
+function failure(body: unknown, at?: string, against: z.ZodType = schema): { code: string; message: string } {
   try {
-    parseBody(schema, body);
+    parseInput(against, body, at);
   } catch (e) {
     if (e instanceof CodedError) return { code: e.code, message: e.message };
     throw e;
@@ -14,9 +14,9 @@ function failure(body: unknown): { code: string; message: string } {
   throw new Error('expected a CodedError');
 }
 
-describe('parseBody', () => {
+describe('parseInput', () => {
   it('returns the body when it has the shape', () => {
-    expect(parseBody(schema, { name: 'a', tags: ['x'] })).toEqual({ name: 'a', tags: ['x'] });
+    expect(parseInput(schema, { name: 'a', tags: ['x'] })).toEqual({ name: 'a', tags: ['x'] });
   });
 
   it('refuses prototype-polluting keys anywhere, however deep', () => {
@@ -40,5 +40,17 @@ describe('parseBody', () => {
       message: '(body): Invalid input: expected object, received undefined',
     });
     expect(failure({ name: 'a', nmae: 'b' }).message).toBe('(body): unknown key(s) nmae');
+  });
+
+  it('refuses text PostgreSQL cannot store, in a value or a key, naming where and not what', () => {
+    expect(failure({ name: 'a\u0000b' })).toEqual({
+      code: 'schema_violation',
+      message: 'name: holds U+0000 or an unpaired surrogate, which cannot be stored',
+    });
+    expect(failure({ name: 'a', tags: ['ok', 'x\ud800'] }).message).toMatch(/^tags\.1: holds U\+0000/);
+    expect(failure({ name: 'a', ['k\udc00']: 1 }).message).toMatch(/^\(body\): holds/);
+    expect(failure('id\u0000', 'path.id', z.string()).message).toBe(
+      'path.id: holds U+0000 or an unpaired surrogate, which cannot be stored',
+    );
   });
 });
