@@ -353,7 +353,7 @@ describe('Clouddriver projection of the AWS agents and refreshes (PostgreSQL)', 
     const config = configSchema.parse({ clouddriver: { cache: { enabled: true } } });
     const watcher = new ClouddriverOnDemandWatcher(
       h.store,
-      { ...config, service: 'caching-agents', http: { host: '127.0.0.1', port: 0 } },
+      { ...config, service: 'caching-agents', http: { ...config.http, port: 0 } },
       new MetricsService(),
       h.projection,
     );

@@ -15,10 +15,11 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { AdminAuthGuard } from '../admin/admin-auth.guard';
 import { errorBody } from '../common/openapi.util';
+import { formats } from '../common/request-input.util';
 import { ProjectionRebuildService, type RebuildStatus } from './projection-rebuild.service';
 
 const rebuildQuery = z.strictObject({
-  batchSize: z.coerce.number().int().min(10).max(10_000).default(1_000),
+  batchSize: formats.queryInt(10, 10_000).default(1_000),
 });
 
 const statusSchema = {
