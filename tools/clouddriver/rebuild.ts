@@ -1,10 +1,6 @@
 import 'reflect-metadata';
 import { openCacheStore } from '@event-cache/cache-store';
-import {
-  clouddriverProjectionFor,
-  REBUILD_LOCK,
-  type RebuildProgress,
-} from '@event-cache/clouddriver-projection';
+import { clouddriverCacheFor, REBUILD_LOCK, type RebuildProgress } from '@event-cache/clouddriver-projection';
 import { ConfigError, loadConfig } from '@event-cache/platform';
 
 /**
@@ -19,8 +15,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig('caching-agents');
-  const projection = clouddriverProjectionFor(config);
-  if (!projection) {
+  const cache = clouddriverCacheFor(config);
+  if (!cache) {
     console.error('clouddriver.cache.enabled is false in the configuration: nothing to rebuild');
     process.exit(2);
   }
@@ -29,7 +25,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { store, close } = await openCacheStore(config.database.url, {
-    projection,
+    projection: cache.port,
     applicationName: 'clouddriver-rebuild',
   });
   try {
@@ -43,8 +39,9 @@ async function main(): Promise<void> {
           `${p.stats.rowsWritten} rows and ${p.stats.relationshipsWritten} relationships written`,
       );
     };
+    const run = cache.runner((work) => store.projectionTransaction(work));
     const outcome = await store.exclusively(REBUILD_LOCK, () =>
-      projection.rebuild((work) => store.projectionTransaction(work), { batchSize, onProgress: print }),
+      cache.projection.rebuild(run, { batchSize, onProgress: print }),
     );
     if (!outcome.acquired) {
       console.error('a rebuild is already running (POST /admin/clouddriver/rebuild or another command)');
@@ -54,6 +51,7 @@ async function main(): Promise<void> {
     console.log(`rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await close();
+    await cache.close();
   }
 }
 

@@ -1,11 +1,12 @@
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { CachingAgentsModule } from '@event-cache/agents';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
-import { clouddriverProjectionFor } from '@event-cache/clouddriver-projection';
+import { ClouddriverCacheModule, clouddriverCacheFor } from '@event-cache/clouddriver-projection';
 import { MetricsService, PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { type AgentFeatures, agentFeatures } from './agents/agent-features';
 import { cachingAgentsOptions } from './agents/agents-options';
 import { ClouddriverOnDemandWatcher } from './clouddriver/clouddriver-on-demand.watcher';
+import { ClouddriverProjectionRelay } from './clouddriver/clouddriver-projection.relay';
 import { StoreBindingModule } from './store-binding/store-binding.module';
 
 /** Closes the agents' AWS clients once the scheduler and the refresh worker have stopped. */
@@ -20,10 +21,12 @@ class AgentFeaturesCloser implements OnApplicationShutdown {
 export class AppModule {
   /** `features`: the agents and refreshers to run (default: the built-in AWS ones and the app's own). */
   static forRoot(config: ServiceConfig, features: AgentFeatures = agentFeatures(config)): DynamicModule {
+    const cache = clouddriverCacheFor(config);
     return {
       module: AppModule,
       imports: [
-        CacheStoreModule.forService(config, { projection: clouddriverProjectionFor(config) }),
+        CacheStoreModule.forService(config, { projection: cache?.port }),
+        ClouddriverCacheModule.forRoot(cache),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
         CachingAgentsModule.forRoot({
           imports: [StoreBindingModule],
@@ -34,6 +37,7 @@ export class AppModule {
       providers: [
         { provide: AgentFeaturesCloser, useFactory: () => new AgentFeaturesCloser(features) },
         ClouddriverOnDemandWatcher,
+        ClouddriverProjectionRelay,
         {
           // The agents' AWS clients exist before Nest does: their request counter is bound here.
           provide: 'AGENT_FEATURES_METRICS',

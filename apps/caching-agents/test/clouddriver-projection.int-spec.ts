@@ -20,7 +20,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AWS_AGENT_KINDS } from '@event-cache/aws-agents';
 import { refreshRequestFor } from '@event-cache/cache-store';
-import { ClouddriverProjection, PROJECTED_TYPES } from '@event-cache/clouddriver-projection';
+import {
+  ClouddriverCache,
+  ClouddriverProjection,
+  PROJECTED_TYPES,
+} from '@event-cache/clouddriver-projection';
 import { configSchema, MetricsService } from '@event-cache/platform';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ClouddriverOnDemandWatcher } from '../src/clouddriver/clouddriver-on-demand.watcher';
@@ -355,7 +359,7 @@ describe('Clouddriver projection of the AWS agents and refreshes (PostgreSQL)', 
       h.store,
       { ...config, service: 'caching-agents', http: { ...config.http, port: 0 } },
       new MetricsService(),
-      h.projection,
+      new ClouddriverCache(h.projection, null),
     );
     expect(await watcher.poll()).toBe(1);
     const [request] = await h.store.refreshes.claimBatch({ worker: 'w', limit: 10, claimTtlMs: 60_000 });

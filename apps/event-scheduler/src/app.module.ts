@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
-import { clouddriverProjectionFor } from '@event-cache/clouddriver-projection';
+import { ClouddriverCacheModule, clouddriverCacheFor } from '@event-cache/clouddriver-projection';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { InboxModule } from './inbox/inbox.module';
 import { SqsModule } from './sqs/sqs.module';
@@ -8,10 +8,12 @@ import { SqsModule } from './sqs/sqs.module';
 @Module({})
 export class AppModule {
   static forRoot(config: ServiceConfig): DynamicModule {
+    const cache = clouddriverCacheFor(config);
     return {
       module: AppModule,
       imports: [
-        CacheStoreModule.forService(config, { projection: clouddriverProjectionFor(config) }),
+        CacheStoreModule.forService(config, { projection: cache?.port }),
+        ClouddriverCacheModule.forRoot(cache),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
         SqsModule,
         InboxModule,

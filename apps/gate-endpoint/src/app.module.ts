@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
-import { clouddriverProjectionFor } from '@event-cache/clouddriver-projection';
+import { ClouddriverCacheModule, clouddriverCacheFor } from '@event-cache/clouddriver-projection';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
 import { AdminModule } from './admin/admin.module';
 import { ApiDestinationModule } from './api-destination/api-destination.module';
@@ -12,10 +12,12 @@ import { SnsModule } from './sns/sns.module';
 @Module({})
 export class AppModule {
   static forRoot(config: ServiceConfig): DynamicModule {
+    const cache = clouddriverCacheFor(config);
     return {
       module: AppModule,
       imports: [
-        CacheStoreModule.forService(config, { projection: clouddriverProjectionFor(config) }),
+        CacheStoreModule.forService(config, { projection: cache?.port }),
+        ClouddriverCacheModule.forRoot(cache),
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
         CommonModule,
         SnsModule,

@@ -23,4 +23,12 @@ export {
   instanceHealthKey,
 } from './clouddriver-agents';
 export { toV1, type V1Naming } from './sdk-v1/v1-attributes';
-export { clouddriverProjectionFor } from './projection-for';
+export {
+  ClouddriverCache,
+  ClouddriverCacheModule,
+  CLOUDDRIVER_CACHE,
+  clouddriverCacheFor,
+} from './clouddriver-cache';
+export { CatsDatabase } from './cats/cats-database';
+export { ProjectionOutbox, OUTBOX_TABLE } from './relay/projection-outbox';
+export { ProjectionRelay } from './relay/projection-relay';

@@ -6,8 +6,8 @@ import {
   type OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
-import { CACHE_PROJECTION, CacheStore, refreshRequestFor } from '@event-cache/cache-store';
-import { ClouddriverProjection } from '@event-cache/clouddriver-projection';
+import { CacheStore, refreshRequestFor } from '@event-cache/cache-store';
+import { CLOUDDRIVER_CACHE, type ClouddriverCache } from '@event-cache/clouddriver-projection';
 import { APP_CONFIG, type AppConfig, MetricsService } from '@event-cache/platform';
 
 /** onDemand rows live 10 minutes: after a restart, look that far back. */
@@ -38,7 +38,7 @@ export class ClouddriverOnDemandWatcher implements OnApplicationBootstrap, Befor
     private readonly store: CacheStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
-    @Optional() @Inject(CACHE_PROJECTION) private readonly projection: unknown = null,
+    @Optional() @Inject(CLOUDDRIVER_CACHE) private readonly cache: ClouddriverCache | null = null,
   ) {
     this.picked = metrics.counter({
       name: 'clouddriver_on_demand_picked_total',
@@ -49,7 +49,7 @@ export class ClouddriverOnDemandWatcher implements OnApplicationBootstrap, Befor
 
   onApplicationBootstrap(): void {
     const { watch, pollIntervalMs } = this.config.clouddriver.cache.onDemand;
-    if (!watch || !(this.projection instanceof ClouddriverProjection)) return;
+    if (!watch || !this.cache) return;
     this.timer = setInterval(() => {
       this.running ??= this.poll()
         .catch((error: unknown) =>
@@ -70,10 +70,11 @@ export class ClouddriverOnDemandWatcher implements OnApplicationBootstrap, Befor
 
   /** One pass: rows changed since (shortly before) the last pass that still wait for a read. */
   async poll(): Promise<number> {
-    const projection = this.projection;
-    if (!(projection instanceof ClouddriverProjection)) return 0;
-    const { pending, lastUpdated } = await this.store.projectionTransaction((tx) =>
-      projection.pendingOnDemand(tx.sql, this.since - OVERLAP_MS, 1_000),
+    const cache = this.cache;
+    if (!cache) return 0;
+    const inClouddriversTables = cache.runner((work) => this.store.projectionTransaction(work));
+    const { pending, lastUpdated } = await inClouddriversTables((tx) =>
+      cache.projection.pendingOnDemand(tx.sql, this.since - OVERLAP_MS, 1_000),
     );
     if (lastUpdated !== null) this.since = Math.max(this.since, lastUpdated);
     if (pending.length === 0) return 0;

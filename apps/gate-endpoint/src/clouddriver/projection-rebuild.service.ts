@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
-import { CACHE_PROJECTION, CacheStore } from '@event-cache/cache-store';
+import { CacheStore } from '@event-cache/cache-store';
 import {
-  ClouddriverProjection,
+  CLOUDDRIVER_CACHE,
+  type ClouddriverCache,
   REBUILD_LOCK,
   type RebuildProgress,
 } from '@event-cache/clouddriver-projection';
@@ -39,7 +40,7 @@ export class ProjectionRebuildService implements OnApplicationShutdown {
   constructor(
     private readonly store: CacheStore,
     metrics: MetricsService,
-    @Optional() @Inject(CACHE_PROJECTION) private readonly projection: unknown = null,
+    @Optional() @Inject(CLOUDDRIVER_CACHE) private readonly cache: ClouddriverCache | null = null,
   ) {
     this.actions = metrics.counter({
       name: 'admin_actions_total',
@@ -49,13 +50,13 @@ export class ProjectionRebuildService implements OnApplicationShutdown {
   }
 
   current(): RebuildStatus {
-    this.projectionOrThrow();
+    this.cacheOrThrow();
     return this.status;
   }
 
   /** Starts a rebuild; resolves once it holds the lock (or refuses with 409). */
   async start(batchSize: number): Promise<RebuildStatus> {
-    const projection = this.projectionOrThrow();
+    const cache = this.cacheOrThrow();
     if (this.running) throw new CodedError(AppErrorCode.RebuildRunning, 'a rebuild is already running here');
     let locked!: (held: boolean) => void;
     const holding = new Promise<boolean>((resolve) => (locked = resolve));
@@ -72,7 +73,8 @@ export class ProjectionRebuildService implements OnApplicationShutdown {
         };
         this.logger.log({ msg: 'clouddriver projection rebuild started', batchSize });
         try {
-          const progress = await projection.rebuild((work) => this.store.projectionTransaction(work), {
+          const run = cache.runner((work) => this.store.projectionTransaction(work));
+          const progress = await cache.projection.rebuild(run, {
             batchSize,
             signal: this.abort.signal,
             onProgress: (p) => (this.status = { ...this.status, progress: p }),
@@ -118,8 +120,8 @@ export class ProjectionRebuildService implements OnApplicationShutdown {
     await this.running;
   }
 
-  private projectionOrThrow(): ClouddriverProjection {
-    if (this.projection instanceof ClouddriverProjection) return this.projection;
+  private cacheOrThrow(): ClouddriverCache {
+    if (this.cache) return this.cache;
     throw new CodedError(
       AppErrorCode.ProjectionDisabled,
       'the Clouddriver cache projection is off (clouddriver.cache.enabled)',

@@ -99,6 +99,15 @@ export const adminSchema = z.strictObject({
  */
 export const clouddriverCacheSchema = z.strictObject({
   enabled: z.boolean().default(false),
+  /**
+   * Clouddriver's SQL database, when it is not the cache's own (PostgreSQL). Without it the tables
+   * are written into the cache's database in the same transaction as the cache; with it, changes
+   * are recorded in an outbox and caching-agents relays them into this database.
+   */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
   /** Clouddriver's `sql.table-namespace`: tables `cats_v1_<namespace>_<type>`. */
   tableNamespace: z.string().regex(/^\w+$/, 'letters, digits and "_" only').max(40).optional(),
   /** The shape of the AWS objects in the bodies: `sdk-v1`, as Clouddriver's agents on the AWS SDK for Java v1 write them. */
