@@ -14,6 +14,12 @@ export interface RefreshEnqueue {
   requestedAt: Date;
   /** Extra detail the refresher needs (ids the key lacks ...). */
   target?: Record<string, unknown> | null;
+  /**
+   * Not claimable before this many milliseconds from now (database time, at most an hour): a
+   * re-check of something still settling. Default 0. A pending request for the key keeps the
+   * earlier of the two.
+   */
+  delayMs?: number;
 }
 
 export interface EnqueuedRefresh {
@@ -64,15 +70,20 @@ const ORIGIN_BY_RANK = `(ARRAY['event', 'manual', 'on-demand'])`;
 export class RefreshRequestRepository {
   constructor(@Inject(DataSource) private readonly db: Queryable) {}
 
-  /** Enqueues many requests in one statement; a key already pending absorbs the new request. */
+  /**
+   * Enqueues many requests in one statement; a key already pending absorbs the new request and
+   * becomes claimable at the earlier of the two times (an immediate ask overtakes a delayed one).
+   */
   async enqueue(requests: readonly RefreshEnqueue[]): Promise<EnqueuedRefresh[]> {
     if (requests.length === 0) return [];
     const merged = mergeByKey(requests);
     const rows: { id: string; key: string; coalesced: boolean }[] = await this.db.query(
       `INSERT INTO refresh_request AS r (type, key, account, region, target, origin, requested_at, request_count, not_before)
-       SELECT i.type, i.key, i.account, i.region, i.target, i.origin, i.requested_at, i.request_count, now()
+       SELECT i.type, i.key, i.account, i.region, i.target, i.origin, i.requested_at, i.request_count,
+              now() + make_interval(secs => i.delay_ms / 1000)
          FROM json_to_recordset($1::json)
-           AS i(type text, key text, account text, region text, target jsonb, origin text, requested_at timestamptz, request_count int)
+           AS i(type text, key text, account text, region text, target jsonb, origin text, requested_at timestamptz,
+                request_count int, delay_ms double precision)
        ON CONFLICT (key) WHERE status = 'pending' DO UPDATE
           SET requested_at = GREATEST(r.requested_at, excluded.requested_at),
               request_count = r.request_count + excluded.request_count,
@@ -284,6 +295,7 @@ function mergeByKey(requests: readonly RefreshEnqueue[]) {
       origin: RefreshOrigin;
       requested_at: string;
       request_count: number;
+      delay_ms: number;
     }
   >();
   for (const r of requests) {
@@ -298,10 +310,12 @@ function mergeByKey(requests: readonly RefreshEnqueue[]) {
         origin: r.origin,
         requested_at: r.requestedAt.toISOString(),
         request_count: 1,
+        delay_ms: delayOf(r),
       });
       continue;
     }
     existing.request_count += 1;
+    existing.delay_ms = Math.min(existing.delay_ms, delayOf(r));
     if (r.requestedAt.toISOString() > existing.requested_at)
       existing.requested_at = r.requestedAt.toISOString();
     if (ORIGIN_RANK[r.origin] > ORIGIN_RANK[existing.origin]) existing.origin = r.origin;
@@ -309,6 +323,15 @@ function mergeByKey(requests: readonly RefreshEnqueue[]) {
   }
   // In key order: concurrent enqueues of overlapping keys lock them in the same order (no deadlock).
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** Longest delay a request can be given: a re-check is never parked for longer than this. */
+const MAX_DELAY_MS = 3_600_000;
+
+/** The request's delay, within [0, MAX_DELAY_MS]; anything not a positive number is none. */
+function delayOf(r: RefreshEnqueue): number {
+  const delay = r.delayMs ?? 0;
+  return Number.isFinite(delay) && delay > 0 ? Math.min(delay, MAX_DELAY_MS) : 0;
 }
 
 interface RequestRow {
