@@ -35,6 +35,7 @@ export const AWS_CONFIG: AwsConfig = {
   endpoints: {},
   assumeRoleSessionName: 'spinnaker-event-cache',
   assumeRoleDurationSeconds: 3_600,
+  targetHealth: { recheckSeconds: 5, windowSeconds: 600 },
 };
 
 const STATIC_CREDENTIALS = () => Promise.resolve({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' });
