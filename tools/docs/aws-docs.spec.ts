@@ -225,6 +225,7 @@ const SDK_PACKAGES: Record<string, { prefix: string; actions?: Record<string, st
   '@aws-sdk/client-auto-scaling': { prefix: 'autoscaling' },
   '@aws-sdk/client-elastic-load-balancing-v2': { prefix: 'elasticloadbalancing' },
   '@aws-sdk/client-config-service': { prefix: 'config' },
+  '@aws-sdk/client-cloudwatch': { prefix: 'cloudwatch' },
   // With EKS Pod Identity credentials every AssumeRole carries transitive session tags.
   '@aws-sdk/client-sts': { prefix: 'sts', actions: { AssumeRole: ['AssumeRole', 'TagSession'] } },
 };

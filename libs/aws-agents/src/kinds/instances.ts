@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
-import type { CacheRecord } from '@event-cache/agents';
-import { instanceKey, parseFriggaName, serverGroupKey } from '@event-cache/events';
+import type { CacheRecord, FollowUpRefresh, RefreshItem } from '@event-cache/agents';
+import { instanceKey, parseCacheKey, parseFriggaName, serverGroupKey } from '@event-cache/events';
 import { attributesOf, str, tagValue } from '../aws/attributes';
 import { idsNamedInError, NOT_FOUND_ERROR_NAMES } from '../aws/aws-errors';
 import { allPages, readIsolatingMissing } from '../aws/batching';
@@ -12,6 +12,7 @@ import {
 import { AWS_AGENT_KINDS } from '../aws-agents.model';
 import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
 import { AwsTargetedRefresher, type IdReader, readInChunks, recordsById } from './aws-targeted-refresher';
+import { REFRESH_TARGET_GROUPS_HINT } from './server-groups';
 
 /** DescribeInstances takes up to 1,000 explicit instance ids (and pages of up to 1,000). */
 const IDS_PER_CALL = 1_000;
@@ -139,12 +140,38 @@ export class InstanceCachingAgent extends AwsCachingAgent {
   }
 }
 
-/** Targeted refreshes of `instances` by instance id. */
+/**
+ * Targeted refreshes of `instances` by instance id. An instance of a server group that is written
+ * with a change (its state, mostly) has its server group read too, and that group's target groups
+ * with it (`REFRESH_TARGET_GROUPS_HINT`), so the load balancers' view of the instance follows.
+ */
 export class InstanceRefresher extends AwsTargetedRefresher {
   readonly types = ['instances'] as const;
   protected readonly agentKind = InstanceCachingAgent.KIND;
 
   protected readers() {
     return { instanceId: readInstancesById };
+  }
+
+  protected override followUps(_item: RefreshItem, records: readonly CacheRecord[]): FollowUpRefresh[] {
+    return records.flatMap((record) =>
+      (record.relationships?.serverGroups ?? []).flatMap((key): FollowUpRefresh[] => {
+        const parsed = parseCacheKey(key);
+        if (parsed?.type !== 'serverGroups') return [];
+        return [
+          {
+            type: 'serverGroups',
+            key,
+            target: {
+              id: parsed.serverGroup,
+              idKind: 'autoScalingGroupName',
+              partial: false,
+              [REFRESH_TARGET_GROUPS_HINT]: true,
+            },
+            ifChanged: record.key,
+          },
+        ];
+      }),
+    );
   }
 }
