@@ -5,7 +5,7 @@ import {
   DescribeScheduledActionsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
@@ -16,7 +16,7 @@ import {
 import type { AgentRuntime } from '@event-cache/agents';
 import { AwsClientPool, type AwsConfig, createAwsAgents } from '@event-cache/aws-agents';
 import { type CacheStore, openCacheStore, refreshRequestFor } from '@event-cache/cache-store';
-import { serverGroupKey } from '@event-cache/events';
+import { instanceKey, serverGroupKey } from '@event-cache/events';
 import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventually, PROD, replica } from './support/fake-agents';
@@ -58,7 +58,7 @@ describe('target health follow-ups through the refresh queue', () => {
   let store: CacheStore;
   let close: () => Promise<void>;
   let runtime: AgentRuntime | undefined;
-  let health: TargetHealthStateEnum;
+  let health: TargetHealthStateEnum | 'deregistered';
   let desired: number;
 
   beforeAll(async () => {
@@ -122,20 +122,23 @@ describe('target health follow-ups through the refresh queue', () => {
       Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }],
     });
     elb.on(DescribeTargetHealthCommand).callsFake(() => ({
-      TargetHealthDescriptions: [
-        {
-          Target: { Id: INSTANCE, Port: 7001 },
-          HealthCheckPort: '7001',
-          TargetHealth:
-            health === 'initial'
-              ? {
-                  State: 'initial',
-                  Reason: 'Elb.RegistrationInProgress',
-                  Description: 'Target registration is in progress',
-                }
-              : { State: health },
-        },
-      ],
+      TargetHealthDescriptions:
+        health === 'deregistered'
+          ? []
+          : [
+              {
+                Target: { Id: INSTANCE, Port: 7001 },
+                HealthCheckPort: '7001',
+                TargetHealth:
+                  health === 'initial'
+                    ? {
+                        State: 'initial',
+                        Reason: 'Elb.RegistrationInProgress',
+                        Description: 'Target registration is in progress',
+                      }
+                    : { State: health },
+              },
+            ],
     }));
   });
   afterEach(async () => {
@@ -165,6 +168,22 @@ describe('target health follow-ups through the refresh queue', () => {
           partial: false,
           id: GROUP,
           idKind: 'autoScalingGroupName',
+        },
+        'event',
+        new Date(),
+      ),
+    ]);
+  const refreshInstance = () =>
+    store.refreshes.enqueue([
+      refreshRequestFor(
+        {
+          type: 'instances',
+          account: 'prod',
+          region: REGION,
+          key: instanceKey({ account: 'prod', region: REGION, instanceId: INSTANCE }),
+          partial: false,
+          id: INSTANCE,
+          idKind: 'instanceId',
         },
         'event',
         new Date(),
@@ -225,5 +244,41 @@ describe('target health follow-ups through the refresh queue', () => {
     await refreshServerGroup();
     await eventually(async () => (await requestsOf(TG_KEY)).length === 2 && settledRequests(TG_KEY));
     expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(2);
+  });
+
+  it('reads the target groups of the server group of an instance that changed, until its target has drained', async () => {
+    health = 'draining';
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          ReservationId: 'r-0a1b2c3d4e5f60001',
+          OwnerId: '123456789012',
+          Instances: [
+            {
+              InstanceId: INSTANCE,
+              InstanceType: 'm5.large',
+              State: { Code: 32, Name: 'shutting-down' },
+              SubnetId: SUBNET,
+              VpcId: VPC,
+              Tags: [{ Key: 'aws:autoscaling:groupName', Value: GROUP }],
+            },
+          ],
+        },
+      ],
+    });
+    await refreshInstance();
+    await start();
+
+    await eventually(async () => (await stateOfTarget()) === 'draining');
+    health = 'deregistered';
+    await eventually(async () => {
+      const tg = await store.resources.findByKey(TG_KEY);
+      return (tg?.attributes.targetHealthDescriptions as unknown[] | undefined)?.length === 0;
+    });
+    // Drained: re-checks stop; the group's target groups were read through the group, by ARN after.
+    const done = await eventually(() => settledRequests(TG_KEY));
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    await eventually(() => settledRequests('targetGroups|prod|us-east-1|autoScalingGroupName|' + GROUP));
+    expect((await store.resources.relationshipsOf([TG_KEY])).get(TG_KEY)?.instances).toBeUndefined();
   });
 });

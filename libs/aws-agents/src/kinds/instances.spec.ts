@@ -202,7 +202,7 @@ describe('InstanceRefresher', () => {
     expect(outcome.missing).toEqual([key(instanceId(2))]);
   });
 
-  it("asks for the server group of an instance it writes with a change, and that group's target groups", async () => {
+  it('asks for the target groups of the server group of an instance it writes with a change', async () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolves(
@@ -218,13 +218,14 @@ describe('InstanceRefresher', () => {
     // The bastion (no Auto Scaling group) asks for nothing.
     expect(outcome.followUps).toEqual([
       {
-        type: 'serverGroups',
-        key: 'aws:serverGroups:orders-main:prod:us-east-1:orders-main-v042',
+        type: 'targetGroups',
+        key: 'targetGroups|prod|us-east-1|autoScalingGroupName|orders-main-v042',
         target: {
           id: 'orders-main-v042',
           idKind: 'autoScalingGroupName',
-          partial: false,
-          refreshTargetGroups: true,
+          partial: true,
+          pattern: 'aws:targetGroups:prod:us-east-1:*:instance:*',
+          recheckSince: T0.toISOString(),
         },
         ifChanged: key(instanceId(1)),
       },

@@ -1,3 +1,4 @@
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
@@ -14,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   AWS_CONFIG,
   agentContext,
+  asg,
   elbError,
   elbThrottling,
   instanceId,
@@ -39,8 +41,10 @@ import {
 } from './load-balancers';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
+const autoScaling = mockClient(AutoScalingClient);
 beforeEach(() => {
   elb.reset();
+  autoScaling.reset();
   elb.on(DescribeListenersCommand).resolves({ Listeners: [] });
   elb.on(DescribeRulesCommand).resolves({ Rules: [] });
   elb.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: loadBalancerAttributes });
@@ -430,6 +434,69 @@ describe('TargetGroupRefresher', () => {
       agentContext(),
     );
   };
+
+  it('reads the target groups of an Auto Scaling group through it, and re-checks one still settling', async () => {
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        asg('orders-main-v042', {
+          targetGroupArns: [targetGroupArn('orders-main-tg'), targetGroupArn('orders-api-tg')],
+        }),
+      ],
+    });
+    elb.on(DescribeTargetGroupsCommand).callsFake((input: { TargetGroupArns: string[] }) => ({
+      TargetGroups: input.TargetGroupArns.map((arn) => targetGroup(arn.split('/')[1], [])),
+    }));
+    elb.on(DescribeTargetHealthCommand).callsFake((input: { TargetGroupArn: string }) => ({
+      TargetHealthDescriptions: [
+        targetHealth(
+          instanceId(1),
+          input.TargetGroupArn === targetGroupArn('orders-api-tg') ? 'draining' : 'healthy',
+        ),
+      ],
+    }));
+    const pattern = 'aws:targetGroups:prod:us-east-1:*:instance:*';
+    const outcome = await refresher().refresh(
+      {
+        account: 'prod',
+        region: REGION,
+        type: 'targetGroups',
+        items: [
+          {
+            requestId: 'req-1',
+            key: pattern,
+            id: 'orders-main-v042',
+            idKind: 'autoScalingGroupName',
+            partial: true,
+            hints: { recheckSince: T0.toISOString() },
+          },
+          {
+            requestId: 'req-2',
+            key: pattern,
+            id: 'orders-gone-v001',
+            idKind: 'autoScalingGroupName',
+            partial: true,
+          },
+        ],
+      },
+      agentContext(),
+    );
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)[0].args[0].input).toMatchObject({
+      AutoScalingGroupNames: ['orders-main-v042', 'orders-gone-v001'],
+    });
+    expect(inputs(DescribeTargetGroupsCommand)).toEqual([
+      {
+        TargetGroupArns: [targetGroupArn('orders-main-tg'), targetGroupArn('orders-api-tg')],
+        PageSize: 400,
+        Marker: undefined,
+      },
+    ]);
+    expect(outcome.found.map((r) => r.key).sort()).toEqual([tgKey('orders-api-tg'), tgKey('orders-main-tg')]);
+    // A group that is gone resolves to nothing: its glob evicts nothing.
+    expect(outcome.missing).toEqual([pattern]);
+    expect(outcome.followUps).toEqual([
+      expect.objectContaining({ key: tgKey('orders-api-tg'), delayMs: 5_000 }),
+    ]);
+  });
 
   it('asks to be read again in recheckSeconds while a target is initial or draining', async () => {
     for (const state of ['initial', 'draining'] as const) {

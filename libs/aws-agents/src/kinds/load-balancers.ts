@@ -27,6 +27,7 @@ import type { AwsClientFactory } from '../clients/aws-client.factory';
 import { type AwsAgentAccount, AWS_AGENT_KINDS } from '../aws-agents.model';
 import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
 import { AwsTargetedRefresher, type IdReader, readInChunks, recordsById } from './aws-targeted-refresher';
+import { describeServerGroupsByName, GROUPS_PER_CALL } from './server-groups';
 import { type TargetHealthSettings, targetHealthRecheckOf } from './target-health';
 
 /** ELBv2 Describe calls: pages of up to 400, and up to 20 names or ARNs per call. */
@@ -357,27 +358,64 @@ function loadBalancerReader(by: 'Names' | 'LoadBalancerArns'): IdReader {
     });
 }
 
+/**
+ * Target groups by up to 20 names or ARNs (a gone one isolated by bisection), with their details;
+ * lambda target groups have no VPC, so their load balancers' is read (20 per call).
+ */
+async function targetGroupsBy(
+  scope: AwsScope,
+  by: 'Names' | 'TargetGroupArns',
+  ids: string[],
+  signal: AbortSignal,
+): Promise<{ tg: TargetGroup; record: CacheRecord }[]> {
+  const { found } = await readIsolatingMissing(
+    ids,
+    (values) => describeTargetGroups(scope, signal, { [by]: values }),
+    { notFound: NOT_FOUND_ERROR_NAMES.targetGroup },
+  );
+  const lookups = unique(found.filter((tg) => !tg.VpcId).flatMap((tg) => tg.LoadBalancerArns ?? []));
+  const loadBalancers = lookups.length > 0 ? await loadBalancersByArns(scope, lookups, signal) : [];
+  const byArn = new Map(
+    loadBalancers.flatMap((lb) => (lb.LoadBalancerArn ? [[lb.LoadBalancerArn, lb]] : [])),
+  );
+  return targetGroupRecords(scope, found, byArn, signal);
+}
+
 function targetGroupReader(by: 'Names' | 'TargetGroupArns'): IdReader {
   return (scope, ids, signal) =>
-    readInChunks(ids, IDS_PER_CALL, signal, async (part) => {
-      const { found } = await readIsolatingMissing(
-        part,
-        (values) => describeTargetGroups(scope, signal, { [by]: values }),
-        { notFound: NOT_FOUND_ERROR_NAMES.targetGroup },
-      );
-      // Lambda target groups have no VPC: their load balancers' VPC is read (20 per call).
-      const lookups = unique(found.filter((tg) => !tg.VpcId).flatMap((tg) => tg.LoadBalancerArns ?? []));
-      const loadBalancers = lookups.length > 0 ? await loadBalancersByArns(scope, lookups, signal) : [];
-      const byArn = new Map(
-        loadBalancers.flatMap((lb) => (lb.LoadBalancerArn ? [[lb.LoadBalancerArn, lb]] : [])),
-      );
-      return recordsById(
-        await targetGroupRecords(scope, found, byArn, signal),
+    readInChunks(ids, IDS_PER_CALL, signal, async (part) =>
+      recordsById(
+        await targetGroupsBy(scope, by, part, signal),
         ({ tg }) => (by === 'Names' ? tg.TargetGroupName : tg.TargetGroupArn),
         ({ record }) => record,
-      );
-    });
+      ),
+    );
 }
+
+/**
+ * The target groups of Auto Scaling groups, by group name: DescribeAutoScalingGroups (100 names
+ * per call) for their `TargetGroupARNs`, then those target groups by ARN (20 per call) with their
+ * details. What an instance that changed asks for: its load balancers' view of it, without
+ * re-reading its server group.
+ */
+const readTargetGroupsOfServerGroups: IdReader = (scope, names, signal) =>
+  readInChunks(names, GROUPS_PER_CALL, signal, async (part) => {
+    const groups = await describeServerGroupsByName(scope, part, signal);
+    const arns = unique(groups.flatMap((g) => g.TargetGroupARNs ?? []));
+    const read = (
+      await mapConcurrently(chunk(arns, IDS_PER_CALL), 2, (ids) =>
+        targetGroupsBy(scope, 'TargetGroupArns', ids, signal),
+      )
+    ).flat();
+    const byArn = new Map(read.map(({ tg, record }) => [tg.TargetGroupArn, record]));
+    return new Map(
+      groups.flatMap((g) =>
+        g.AutoScalingGroupName
+          ? [[g.AutoScalingGroupName, (g.TargetGroupARNs ?? []).flatMap((arn) => byArn.get(arn) ?? [])]]
+          : [],
+      ),
+    );
+  });
 
 /** Clouddriver's AmazonApplicationLoadBalancerCachingAgent: ELBv2 load balancers and target groups. */
 export class AmazonApplicationLoadBalancerCachingAgent extends AwsCachingAgent {
@@ -416,8 +454,8 @@ export class LoadBalancerRefresher extends AwsTargetedRefresher {
 }
 
 /**
- * Targeted refreshes of `targetGroups` by name or ARN (partial targets resolved), with their
- * attributes and target health. A target group whose targets are still settling (`initial`,
+ * Targeted refreshes of `targetGroups` by name or ARN (partial targets resolved), or all those of
+ * an Auto Scaling group (by its name, a partial target), with their attributes and target health. A target group whose targets are still settling (`initial`,
  * `draining`, or an instance it should have not registered yet) is read again after
  * `targetHealth.recheckSeconds`, until `targetHealth.windowSeconds` after the change that started
  * it (see `target-health.ts`).
@@ -438,6 +476,7 @@ export class TargetGroupRefresher extends AwsTargetedRefresher {
     return {
       targetGroupName: targetGroupReader('Names'),
       targetGroupArn: targetGroupReader('TargetGroupArns'),
+      autoScalingGroupName: readTargetGroupsOfServerGroups,
     };
   }
 

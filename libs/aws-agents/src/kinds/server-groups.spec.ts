@@ -27,7 +27,7 @@ import {
   targetGroupArn,
   VPC,
 } from '../__fixtures__/aws.fixtures';
-import { ClusterCachingAgent, REFRESH_TARGET_GROUPS_HINT, ServerGroupRefresher } from './server-groups';
+import { ClusterCachingAgent, ServerGroupRefresher } from './server-groups';
 
 const autoScaling = mockClient(AutoScalingClient);
 const ec2 = mockClient(EC2Client);
@@ -446,24 +446,5 @@ describe('ServerGroupRefresher', () => {
         ifChanged: sgKey('orders-main-v042'),
       },
     ]);
-  });
-
-  it('asks for them even unchanged when an instance refresh asked for the group', async () => {
-    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [asg('orders-main-v042', { targetGroupArns: [targetGroupArn('orders-main-tg')] })],
-    });
-    const outcome = await refresher().refresh(
-      {
-        account: 'prod',
-        region: REGION,
-        type: 'serverGroups',
-        items: [{ ...item('orders-main-v042', 1), hints: { [REFRESH_TARGET_GROUPS_HINT]: true } }],
-      },
-      agentContext(),
-    );
-    expect(outcome.followUps).toEqual([
-      expect.objectContaining({ key: `aws:targetGroups:prod:us-east-1:orders-main-tg:instance:${VPC}` }),
-    ]);
-    expect(outcome.followUps?.[0]).not.toHaveProperty('ifChanged');
   });
 });

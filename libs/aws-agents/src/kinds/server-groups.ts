@@ -31,6 +31,7 @@ import {
 
 /** DescribeAutoScalingGroups: pages of up to 100, and up to 100 names per call. */
 const PAGE_SIZE = 100;
+export const GROUPS_PER_CALL = PAGE_SIZE;
 const SUBNETS_PER_CALL = 200;
 
 /** A server group with the cluster and application it derives by Frigga naming. */
@@ -242,6 +243,29 @@ export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal):
   return [...byKey.values()];
 }
 
+/** Auto Scaling groups by up to 100 names, all pages (unknown names are simply absent). */
+export async function describeServerGroupsByName(
+  scope: AwsScope,
+  names: string[],
+  signal: AbortSignal,
+): Promise<AutoScalingGroup[]> {
+  const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
+  const pages = await allPages(
+    signal,
+    (NextToken) =>
+      autoScaling.send(
+        new DescribeAutoScalingGroupsCommand({
+          AutoScalingGroupNames: names,
+          MaxRecords: PAGE_SIZE,
+          NextToken,
+        }),
+        { abortSignal: signal },
+      ),
+    (page) => page.NextToken,
+  );
+  return pages.flatMap((p) => p.AutoScalingGroups ?? []);
+}
+
 /**
  * Server groups by name: DescribeAutoScalingGroups with up to 100 names per call (unknown names are
  * simply absent), plus one DescribeSubnets per 200 of their subnets, and their scaling: up to
@@ -252,27 +276,13 @@ export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal):
  * full run), so a new cluster shows at once.
  */
 export const readServerGroupsByName: IdReader = async (scope, names, signal) => {
-  const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
   const companions = new Map<string, CacheRecord>();
   const regionWide =
     unique(names).length > PER_GROUP_SCALING_READS_UP_TO
       ? once(() => listRegionScaling(scope, signal))
       : undefined;
   const result = await readInChunks(names, PAGE_SIZE, signal, async (part) => {
-    const pages = await allPages(
-      signal,
-      (NextToken) =>
-        autoScaling.send(
-          new DescribeAutoScalingGroupsCommand({
-            AutoScalingGroupNames: part,
-            MaxRecords: PAGE_SIZE,
-            NextToken,
-          }),
-          { abortSignal: signal },
-        ),
-      (page) => page.NextToken,
-    );
-    const groups = pages.flatMap((p) => p.AutoScalingGroups ?? []);
+    const groups = await describeServerGroupsByName(scope, part, signal);
     const found = groups.flatMap((g) => g.AutoScalingGroupName ?? []);
     const [vpcs, listing] = await Promise.all([
       subnetVpcs(scope, unique(groups.flatMap(subnetIdsOf)), signal),
@@ -313,12 +323,6 @@ export class ClusterCachingAgent extends AwsCachingAgent {
 }
 
 /**
- * The hint an instance refresh leaves on the server group refresh it asks for: read the group's
- * target groups even when the group itself did not change (its instance did).
- */
-export const REFRESH_TARGET_GROUPS_HINT = 'refreshTargetGroups';
-
-/**
  * Targeted refreshes of `serverGroups` by Auto Scaling group name. A server group written with a
  * change (instances launched or terminated, lifecycle or health states, capacity ...) has its
  * target groups read as well, told which instances should be registered (those `InService`), so
@@ -333,11 +337,10 @@ export class ServerGroupRefresher extends AwsTargetedRefresher {
   }
 
   protected override followUps(
-    item: RefreshItem,
+    _item: RefreshItem,
     records: readonly CacheRecord[],
     ctx: { scope: AwsScope; readStartedAt: Date },
   ): FollowUpRefresh[] {
-    const always = item.hints?.[REFRESH_TARGET_GROUPS_HINT] === true;
     return records
       .filter((r) => r.type === 'serverGroups')
       .flatMap((record) => {
@@ -351,7 +354,7 @@ export class ServerGroupRefresher extends AwsTargetedRefresher {
           type: 'targetGroups',
           key,
           target: targetHealthRecheck(arn, ctx.readStartedAt, inService),
-          ...(!always && { ifChanged: record.key }),
+          ifChanged: record.key,
         }));
       });
   }
