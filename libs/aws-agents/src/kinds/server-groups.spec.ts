@@ -235,7 +235,7 @@ describe('ClusterCachingAgent', () => {
     });
   });
 
-  it('asks DescribeAlarms for at most 100 names per call', async () => {
+  it('asks DescribeAlarms for at most 100 names per call, following NextToken', async () => {
     const names = Array.from({ length: 150 }, (_, i) => `orders-main-v042-alarm-${i}`);
     autoScaling
       .on(DescribeAutoScalingGroupsCommand)
@@ -243,8 +243,25 @@ describe('ClusterCachingAgent', () => {
     autoScaling.on(DescribePoliciesCommand).resolves({
       ScalingPolicies: [scalingPolicy('orders-main-v042', 'scale-up', names)],
     });
-    await new ClusterCachingAgent(scopeFor()).load(agentContext());
-    expect(alarmCalls().map((c) => c.AlarmNames?.length)).toEqual([100, 50]);
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .callsFake((input: { AlarmNames: string[]; NextToken?: string }) =>
+        input.AlarmNames.length === 100 && input.NextToken === undefined
+          ? { MetricAlarms: [], NextToken: 'YWxhcm1zLTI=' }
+          : { MetricAlarms: [metricAlarm(input.AlarmNames[0], 'orders-main-v042', 'scale-up')] },
+      );
+    const { resources } = await new ClusterCachingAgent(scopeFor()).load(agentContext());
+    expect(alarmCalls().map((c) => [c.AlarmNames?.length, c.NextToken])).toEqual(
+      expect.arrayContaining([
+        [100, undefined],
+        [100, 'YWxhcm1zLTI='],
+        [50, undefined],
+      ]),
+    );
+    expect(alarmCalls()).toHaveLength(3);
+    const [policy] = resources.find((r) => r.key === sgKey('orders-main-v042'))!.attributes
+      .scalingPolicies as { alarms: { alarmName: string }[] }[];
+    expect(policy.alarms.map((a) => a.alarmName)).toEqual([names[0], names[100]]);
   });
 
   it.each([
