@@ -35,7 +35,8 @@ const PAGE_SIZE = 400;
 const IDS_PER_CALL = 20;
 /**
  * Load balancers or target groups whose per-resource calls (listeners, rules, attributes, target
- * health) are in flight at once per read; the pool's rate limiter paces the calls themselves.
+ * health) are in flight at once per read, two calls each at most; the pool's rate limiter paces
+ * the calls themselves.
  */
 const DETAIL_CONCURRENCY = 4;
 
@@ -224,7 +225,7 @@ async function loadBalancerDetails(
   const elb = scope.clients.elasticLoadBalancingV2(scope.account, scope.region);
   const LoadBalancerArn = lb.LoadBalancerArn;
   if (!LoadBalancerArn) return undefined;
-  return unlessGone(NOT_FOUND_ERROR_NAMES.loadBalancer, async () => {
+  const readListeners = async () => {
     const pages = await allMarkerPages(signal, (Marker) =>
       elb.send(new DescribeListenersCommand({ LoadBalancerArn, PageSize: PAGE_SIZE, Marker }), {
         abortSignal: signal,
@@ -235,9 +236,14 @@ async function loadBalancerDetails(
       const rules = lb.Type === 'gateway' ? [] : await listenerRules(scope, listener, signal);
       listeners.push({ ...attributesOf(listener), rules: rules.map((r) => attributesOf(r)) });
     }
-    const { Attributes } = await elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn }), {
-      abortSignal: signal,
-    });
+    return listeners;
+  };
+  // Its listeners (then their rules, one listener after the other) alongside its attributes.
+  return unlessGone(NOT_FOUND_ERROR_NAMES.loadBalancer, async () => {
+    const [listeners, { Attributes }] = await Promise.all([
+      readListeners(),
+      elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn }), { abortSignal: signal }),
+    ]);
     return { listeners, attributes: (Attributes ?? []).map((a) => attributesOf(a)) };
   });
 }
@@ -269,12 +275,10 @@ async function targetGroupDetails(
   const TargetGroupArn = tg.TargetGroupArn;
   if (!TargetGroupArn) return undefined;
   return unlessGone(NOT_FOUND_ERROR_NAMES.targetGroup, async () => {
-    const { Attributes } = await elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn }), {
-      abortSignal: signal,
-    });
-    const { TargetHealthDescriptions } = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn }), {
-      abortSignal: signal,
-    });
+    const [{ Attributes }, { TargetHealthDescriptions }] = await Promise.all([
+      elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn }), { abortSignal: signal }),
+      elb.send(new DescribeTargetHealthCommand({ TargetGroupArn }), { abortSignal: signal }),
+    ]);
     const health = TargetHealthDescriptions ?? [];
     return {
       attributes: (Attributes ?? []).map((a) => attributesOf(a)),

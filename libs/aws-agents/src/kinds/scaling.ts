@@ -13,7 +13,7 @@ import type { AwsScope } from './aws-caching-agent';
 const PAGE_SIZE = 100;
 /** DescribeAlarms: up to 100 alarm names per call, pages of up to 100. */
 const ALARMS_PER_CALL = 100;
-/** Per-group reads in flight at once (the pool's rate limiter paces them). */
+/** Groups whose two reads are in flight at once (the pool's rate limiter paces them). */
 const PER_GROUP_CONCURRENCY = 4;
 
 /**
@@ -102,10 +102,13 @@ export async function listGroupsScaling(
   groups: readonly string[],
   signal: AbortSignal,
 ): Promise<ScalingListing> {
-  const parts = await mapConcurrently(unique(groups), PER_GROUP_CONCURRENCY, async (group) => ({
-    policies: await describePolicies(scope, signal, group),
-    actions: await describeScheduledActions(scope, signal, group),
-  }));
+  const parts = await mapConcurrently(unique(groups), PER_GROUP_CONCURRENCY, async (group) => {
+    const [policies, actions] = await Promise.all([
+      describePolicies(scope, signal, group),
+      describeScheduledActions(scope, signal, group),
+    ]);
+    return { policies, actions };
+  });
   return { policies: parts.flatMap((p) => p.policies), actions: parts.flatMap((p) => p.actions) };
 }
 

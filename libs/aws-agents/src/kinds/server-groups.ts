@@ -221,13 +221,14 @@ export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal):
     (page) => page.NextToken,
   );
   const groups = pages.flatMap((p) => p.AutoScalingGroups ?? []);
-  const [vpcs, listing] = await Promise.all([
+  const [vpcs, scaling] = await Promise.all([
     groups.some((g) => subnetIdsOf(g).length > 0)
       ? subnetVpcs(scope, undefined, signal)
       : new Map<string, string>(),
-    groups.length > 0 ? listRegionScaling(scope, signal) : { policies: [], actions: [] },
+    groups.length > 0
+      ? listRegionScaling(scope, signal).then((listing) => withAlarms(scope, listing, signal))
+      : new Map<string, GroupScaling>(),
   ]);
-  const scaling = await withAlarms(scope, listing, signal);
   const byKey = new Map<string, CacheRecord>();
   for (const group of groups) {
     const records = serverGroupRecords(
@@ -284,11 +285,13 @@ export const readServerGroupsByName: IdReader = async (scope, names, signal) => 
   const result = await readInChunks(names, PAGE_SIZE, signal, async (part) => {
     const groups = await describeServerGroupsByName(scope, part, signal);
     const found = groups.flatMap((g) => g.AutoScalingGroupName ?? []);
-    const [vpcs, listing] = await Promise.all([
+    const listing = regionWide
+      ? regionWide().then((all) => ofGroups(all, found))
+      : listGroupsScaling(scope, found, signal);
+    const [vpcs, scaling] = await Promise.all([
       subnetVpcs(scope, unique(groups.flatMap(subnetIdsOf)), signal),
-      regionWide ? regionWide().then((all) => ofGroups(all, found)) : listGroupsScaling(scope, found, signal),
+      listing.then((l) => withAlarms(scope, l, signal)),
     ]);
-    const scaling = await withAlarms(scope, listing, signal);
     const records = groups.flatMap(
       (g) => serverGroupRecords(g, scope, vpcs, scalingOf(scaling, g.AutoScalingGroupName ?? '')) ?? [],
     );
