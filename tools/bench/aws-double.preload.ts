@@ -5,8 +5,8 @@ import { type AccountShape, AwsDouble } from './aws-double';
 
 /**
  * `node -r dist/tools/bench/aws-double.preload.js dist/apps/caching-agents/src/main.js`: the
- * caching-agents service, unchanged, in its own process, with every EC2, Auto Scaling and ELBv2
- * call answered at once by the in-process AWS double (BENCH_AWS_SHAPE: the account's size as
+ * caching-agents service, unchanged, in its own process, with every EC2, Auto Scaling, ELBv2 and
+ * CloudWatch call answered at once by the in-process AWS double (BENCH_AWS_SHAPE: the account's size as
  * JSON). For bench:refresh, which measures the services themselves with AWS latency excluded.
  */
 const shape = JSON.parse(process.env.BENCH_AWS_SHAPE ?? 'null') as AccountShape | null;
@@ -25,3 +25,4 @@ AwsClientPool.prototype.ec2 = (account, region) => clients.ec2(account, region);
 AwsClientPool.prototype.autoScaling = (account, region) => clients.autoScaling(account, region);
 AwsClientPool.prototype.elasticLoadBalancingV2 = (account, region) =>
   clients.elasticLoadBalancingV2(account, region);
+AwsClientPool.prototype.cloudWatch = (account, region) => clients.cloudWatch(account, region);

@@ -25,10 +25,13 @@ type Tag = { Key: string; Value: string };
 export const VERSION_TAG = 'bench:version';
 
 /**
- * An in-process AWS for one account/region: EC2, Auto Scaling and ELBv2 answer the Describe calls
- * the AWS agents make, with the SDK's output shapes, pagination tokens and id filters, after a
- * simulated latency on the injected clock. Every call is counted by API. Changes replace the
- * resource object (a page already returned keeps its snapshot, as AWS responses do).
+ * An in-process AWS for one account/region: EC2, Auto Scaling, ELBv2 and CloudWatch answer the
+ * Describe calls the AWS agents make, with the SDK's output shapes, pagination tokens and id
+ * filters, after a simulated latency on the injected clock. Every call is counted by API. Changes
+ * replace the resource object (a page already returned keeps its snapshot, as AWS responses do).
+ * Each Auto Scaling group has a scale-up and a scale-down policy with one alarm each (every fifth
+ * one a scheduled action too) and a target group whose targets are its instances (running ones
+ * `healthy`, others `unused`); each load balancer one HTTPS listener with a default rule.
  */
 export class AwsDouble {
   readonly calls = new Map<string, number>();
@@ -42,6 +45,11 @@ export class AwsDouble {
   private readonly targetGroups: Obj[] = [];
   private readonly subnets: Obj[] = [];
   private readonly vpcs: Obj[] = [];
+  private readonly policies: Obj[] = [];
+  private readonly scheduledActions: Obj[] = [];
+  private readonly alarms = new Map<string, Obj>();
+  /** Target group ARN -> the Auto Scaling group whose instances are its targets. */
+  private readonly groupOfTargetGroup = new Map<string, string>();
   private readonly random: () => number;
 
   constructor(
@@ -71,10 +79,12 @@ export class AwsDouble {
     const ec2 = client('ec2');
     const autoScaling = client('autoscaling');
     const elb = client('elbv2');
+    const cloudWatch = client('cloudwatch');
     return {
       ec2: () => ec2,
       autoScaling: () => autoScaling,
       elasticLoadBalancingV2: () => elb,
+      cloudWatch: () => cloudWatch,
       configService: () => {
         throw new Error('AWS Config is not simulated');
       },
@@ -176,16 +186,131 @@ export class AwsDouble {
       case 'DescribeLaunchTemplateVersions':
         return this.listed('LaunchTemplateVersions', this.versions, input);
       case 'DescribeLoadBalancers': {
-        const { page, next } = paginate(this.loadBalancers, input.Marker, input.PageSize, 400);
+        const all = this.named(
+          this.loadBalancers,
+          input,
+          'Names',
+          'LoadBalancerName',
+          'LoadBalancerArns',
+          'LoadBalancerArn',
+        );
+        const { page, next } = paginate(all, input.Marker, input.PageSize, 400);
         return { LoadBalancers: page, NextMarker: next };
       }
       case 'DescribeTargetGroups': {
-        const { page, next } = paginate(this.targetGroups, input.Marker, input.PageSize, 400);
+        const all = this.named(
+          this.targetGroups,
+          input,
+          'Names',
+          'TargetGroupName',
+          'TargetGroupArns',
+          'TargetGroupArn',
+        );
+        const { page, next } = paginate(all, input.Marker, input.PageSize, 400);
         return { TargetGroups: page, NextMarker: next };
+      }
+      case 'DescribePolicies': {
+        const { page, next } = paginate(
+          this.ofGroup(this.policies, input),
+          input.NextToken,
+          input.MaxRecords,
+          50,
+        );
+        return { ScalingPolicies: page, NextToken: next };
+      }
+      case 'DescribeScheduledActions': {
+        const all = this.ofGroup(this.scheduledActions, input);
+        const { page, next } = paginate(all, input.NextToken, input.MaxRecords, 50);
+        return { ScheduledUpdateGroupActions: page, NextToken: next };
+      }
+      case 'DescribeAlarms': {
+        const names = (input.AlarmNames as string[] | undefined) ?? [...this.alarms.keys()];
+        const all = names.flatMap((n): Obj[] => {
+          const alarm = this.alarms.get(n);
+          return alarm ? [alarm] : [];
+        });
+        const { page, next } = paginate(all, input.NextToken, input.MaxRecords, 50);
+        return { MetricAlarms: page, CompositeAlarms: [], NextToken: next };
+      }
+      case 'DescribeListeners': {
+        const lbArn = input.LoadBalancerArn as string;
+        const listener = `${lbArn.replace(':loadbalancer/', ':listener/')}/0000000000000001`;
+        const forward = this.targetGroups.find((tg) => (tg.LoadBalancerArns as string[]).includes(lbArn));
+        return {
+          Listeners: [
+            {
+              ListenerArn: listener,
+              LoadBalancerArn: lbArn,
+              Port: 443,
+              Protocol: 'HTTPS',
+              DefaultActions: forward ? [{ Type: 'forward', TargetGroupArn: forward.TargetGroupArn }] : [],
+            },
+          ],
+        };
+      }
+      case 'DescribeRules': {
+        const listener = input.ListenerArn as string;
+        return {
+          Rules: [
+            {
+              RuleArn: `${listener.replace(':listener/', ':listener-rule/')}/00000000000000ff`,
+              Priority: 'default',
+              Conditions: [],
+              Actions: [],
+              IsDefault: true,
+            },
+          ],
+        };
+      }
+      case 'DescribeLoadBalancerAttributes':
+        return { Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] };
+      case 'DescribeTargetGroupAttributes':
+        return { Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }] };
+      case 'DescribeTargetHealth': {
+        const group = this.groups.get(this.groupOfTargetGroup.get(input.TargetGroupArn as string) ?? '');
+        const members = (group?.Instances as Obj[] | undefined) ?? [];
+        return {
+          TargetHealthDescriptions: members.map((m) => {
+            const instance = this.instances.get(m.InstanceId as string);
+            const running = (instance?.State as Obj | undefined)?.Name === 'running';
+            return {
+              Target: { Id: m.InstanceId, Port: 7001 },
+              HealthCheckPort: '7001',
+              TargetHealth: running
+                ? { State: 'healthy' }
+                : {
+                    State: 'unused',
+                    Reason: 'Target.InvalidState',
+                    Description: 'Target is in the stopped state',
+                  },
+            };
+          }),
+        };
       }
       default:
         throw new Error(`${api} is not simulated`);
     }
+  }
+
+  /** All of `all`, or those whose `nameField` / `arnField` is in the input's names / ARNs. */
+  private named(
+    all: Obj[],
+    input: Obj,
+    names: string,
+    nameField: string,
+    arns: string,
+    arnField: string,
+  ): Obj[] {
+    const wanted = (input[names] ?? input[arns]) as string[] | undefined;
+    if (!wanted) return all;
+    const field = input[names] ? nameField : arnField;
+    return all.filter((o) => wanted.includes(o[field] as string));
+  }
+
+  /** All of `all`, or those of the input's AutoScalingGroupName. */
+  private ofGroup(all: Obj[], input: Obj): Obj[] {
+    const group = input.AutoScalingGroupName as string | undefined;
+    return group === undefined ? all : all.filter((o) => o.AutoScalingGroupName === group);
   }
 
   private listed(field: string, all: Obj[], input: Obj): Obj {
@@ -296,6 +421,47 @@ export class AwsDouble {
             { Key: 'aws:autoscaling:groupName', Value: name },
             { Key: VERSION_TAG, Value: '0' },
           ],
+        });
+      }
+      this.groupOfTargetGroup.set(tgArn, name);
+      for (const direction of ['up', 'down']) {
+        const alarm = `${name}-cpu-${direction === 'up' ? 'high' : 'low'}`;
+        const alarmArn = `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`;
+        const policyArn = `arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:${hex(g, 8)}:autoScalingGroupName/${name}:policyName/scale-${direction}`;
+        this.policies.push({
+          AutoScalingGroupName: name,
+          PolicyName: `scale-${direction}`,
+          PolicyARN: policyArn,
+          PolicyType: 'StepScaling',
+          AdjustmentType: 'ChangeInCapacity',
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: direction === 'up' ? 1 : -1 }],
+          Alarms: [{ AlarmName: alarm, AlarmARN: alarmArn }],
+          Enabled: true,
+        });
+        this.alarms.set(alarm, {
+          AlarmName: alarm,
+          AlarmArn: alarmArn,
+          AlarmActions: [policyArn],
+          StateValue: 'OK',
+          MetricName: 'CPUUtilization',
+          Namespace: 'AWS/EC2',
+          Statistic: 'Average',
+          Dimensions: [{ Name: 'AutoScalingGroupName', Value: name }],
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: direction === 'up' ? 70 : 20,
+          ComparisonOperator: direction === 'up' ? 'GreaterThanOrEqualToThreshold' : 'LessThanThreshold',
+        });
+      }
+      if (g % 5 === 0) {
+        this.scheduledActions.push({
+          AutoScalingGroupName: name,
+          ScheduledActionName: 'weekday-morning',
+          ScheduledActionARN: `arn:aws:autoscaling:us-east-1:123456789012:scheduledUpdateGroupAction:${hex(g, 8)}:autoScalingGroupName/${name}:scheduledActionName/weekday-morning`,
+          Recurrence: '0 7 * * MON-FRI',
+          MinSize: 0,
+          MaxSize: 100,
+          DesiredCapacity: members.length,
         });
       }
       this.groups.set(name, {

@@ -27,10 +27,8 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { CacheRecord } from '@event-cache/agents';
 import { AWS_AGENT_KINDS } from '@event-cache/aws-agents';
 import { PROJECTED_TYPES } from '@event-cache/clouddriver-projection';
-import { instanceKey, toCacheAttributes } from '@event-cache/events';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as aws from './fixtures/clouddriver/aws-responses';
 import { ACCOUNT, type CatsRow, ProjectionHarness } from './support/clouddriver-harness';
@@ -199,71 +197,6 @@ function mockEuWest1(): void {
     .resolves({ ScheduledUpdateGroupActions: [] });
 }
 
-// --- PENDING feat/aws-reads-for-clouddriver ---------------------------------------------------------
-// Our agents do not read scaling policies, alarms, scheduled actions, listeners, rules, load
-// balancer and target group attributes or target health yet. Until that branch is merged, these add
-// them to the agents' records in the shape it produces (the mocks above already answer its calls);
-// then the two `records:` options below go and the runs are plain agent runs.
-
-function withScaling(records: CacheRecord[]): CacheRecord[] {
-  const alarms = new Map(aws.metricAlarms.map((a) => [a.AlarmArn, a]));
-  return records.map((r) => {
-    if (r.type !== 'serverGroups') return r;
-    const name = r.attributes.name;
-    const scalingPolicies = aws.scalingPolicies
-      .filter((p) => p.AutoScalingGroupName === name)
-      .map((p) => ({
-        ...toCacheAttributes(p),
-        alarms: (p.Alarms ?? []).flatMap((a) => {
-          const alarm = alarms.get(a.AlarmARN);
-          return alarm ? [toCacheAttributes(alarm)] : [];
-        }),
-      }));
-    const scheduledActions = aws.scheduledActions
-      .filter((a) => a.AutoScalingGroupName === name)
-      .map((a) => toCacheAttributes(a));
-    return { ...r, attributes: { ...r.attributes, scalingPolicies, scheduledActions } };
-  });
-}
-
-function withListenersAndTargetHealth(records: CacheRecord[]): CacheRecord[] {
-  return records.map((r) => {
-    if (r.type === 'loadBalancers') {
-      const arn = r.attributes.loadBalancerArn;
-      const listeners = aws.listeners
-        .filter((l) => l.LoadBalancerArn === arn)
-        .map((l) => ({
-          ...toCacheAttributes(l),
-          rules: aws.rules[l.ListenerArn!].map((x) => toCacheAttributes(x)),
-        }));
-      const attributes = aws.loadBalancerAttributes.map((a) => toCacheAttributes(a));
-      return { ...r, attributes: { ...r.attributes, listeners, attributes } };
-    }
-    if (r.type === 'targetGroups') {
-      const arn = r.attributes.targetGroupArn as string;
-      const health = aws.targetHealth[arn];
-      const instances =
-        r.attributes.targetType === 'instance'
-          ? health.map((d) =>
-              instanceKey({ account: 'prod', region: aws.US_EAST_1, instanceId: d.Target!.Id! }),
-            )
-          : undefined;
-      return {
-        ...r,
-        attributes: {
-          ...r.attributes,
-          attributes: aws.targetGroupAttributes[arn].map((a) => toCacheAttributes(a)),
-          targetHealthDescriptions: health.map((d) => toCacheAttributes(d)),
-        },
-        relationships: { ...r.relationships, ...(instances && { instances: [...instances].sort() }) },
-      };
-    }
-    return r;
-  });
-}
-
-// --------------------------------------------------------------------------------------------------
-
 describe('Clouddriver golden rows', () => {
   let harness: ProjectionHarness;
 
@@ -274,14 +207,14 @@ describe('Clouddriver golden rows', () => {
     const now = new Date('2026-03-01T12:00:00.000Z');
     mockUsEast1();
     await harness.run(AWS_AGENT_KINDS.instances, now);
-    await harness.run(AWS_AGENT_KINDS.clusters, now, { records: withScaling });
+    await harness.run(AWS_AGENT_KINDS.clusters, now);
     await harness.run(AWS_AGENT_KINDS.launchTemplates, now);
-    await harness.run(AWS_AGENT_KINDS.loadBalancers, now, { records: withListenersAndTargetHealth });
+    await harness.run(AWS_AGENT_KINDS.loadBalancers, now);
     await harness.run(AWS_AGENT_KINDS.securityGroups, now);
     await harness.run(AWS_AGENT_KINDS.subnets, now);
     await harness.run(AWS_AGENT_KINDS.vpcs, now);
     mockEuWest1();
-    await harness.run(AWS_AGENT_KINDS.clusters, now, { region: aws.EU_WEST_1, records: withScaling });
+    await harness.run(AWS_AGENT_KINDS.clusters, now, { region: aws.EU_WEST_1 });
   });
 
   afterAll(async () => {

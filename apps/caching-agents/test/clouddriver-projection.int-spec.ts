@@ -2,7 +2,10 @@ import {
   AutoScalingClient,
   type AutoScalingGroup,
   DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
+  DescribeScheduledActionsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
@@ -14,8 +17,12 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AWS_AGENT_KINDS } from '@event-cache/aws-agents';
@@ -92,6 +99,19 @@ function mockAws() {
   const ec2 = mockClient(EC2Client);
   const autoScaling = mockClient(AutoScalingClient);
   const elb = mockClient(ElasticLoadBalancingV2Client);
+  const cloudWatch = mockClient(CloudWatchClient);
+  autoScaling.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [] });
+  autoScaling.on(DescribeScheduledActionsCommand).resolves({ ScheduledUpdateGroupActions: [] });
+  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+  elb.on(DescribeListenersCommand).resolves({ Listeners: [] });
+  elb.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [] });
+  elb.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [] });
+  // Every running instance of the server group is a healthy target.
+  elb.on(DescribeTargetHealthCommand).callsFake(() => ({
+    TargetHealthDescriptions: [...aws.instances.values()]
+      .filter((i) => i.State?.Name === 'running')
+      .map((i) => ({ Target: { Id: i.InstanceId, Port: 7001 }, TargetHealth: { State: 'healthy' } })),
+  }));
   ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => {
     const all = [...aws.instances.values()];
     const found = input.InstanceIds ? all.filter((i) => input.InstanceIds!.includes(i.InstanceId!)) : all;
@@ -198,6 +218,7 @@ function mockAws() {
     ec2.restore();
     autoScaling.restore();
     elb.restore();
+    cloudWatch.restore();
   };
 }
 

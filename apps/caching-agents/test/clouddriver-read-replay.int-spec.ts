@@ -2,7 +2,10 @@ import {
   type AutoScalingGroup,
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
+  DescribeScheduledActionsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
@@ -18,8 +21,12 @@ import {
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   type LoadBalancer,
   type TargetGroup,
@@ -57,6 +64,7 @@ import { ClouddriverReader, RelationshipCacheFilter } from './support/clouddrive
 const ec2 = mockClient(EC2Client);
 const autoScaling = mockClient(AutoScalingClient);
 const elb = mockClient(ElasticLoadBalancingV2Client);
+const cloudWatch = mockClient(CloudWatchClient);
 
 const ACCOUNT_NAME = ACCOUNT.name;
 const VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -405,6 +413,15 @@ function fakeAws(world: World): void {
     }));
   elb.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [loadBalancer] });
   elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [targetGroup] });
+  // Reads the agents make that these scenarios do not look at (target health is written below).
+  autoScaling.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [] });
+  autoScaling.on(DescribeScheduledActionsCommand).resolves({ ScheduledUpdateGroupActions: [] });
+  cloudWatch.reset();
+  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+  elb.on(DescribeListenersCommand).resolves({ Listeners: [] });
+  elb.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [] });
+  elb.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [] });
+  elb.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
 }
 
 /** Every agent's run, one after the other, as the scheduler's first cycle does. */

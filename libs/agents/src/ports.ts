@@ -127,7 +127,22 @@ export interface ClaimedRefresh {
   requestedAt: Date;
 }
 
+/** A refresh request the worker enqueues itself (a refresher's follow-up). */
+export interface FollowUpEnqueue {
+  type: string;
+  key: string;
+  account: string;
+  region: string;
+  origin: 'event';
+  requestedAt: Date;
+  target: Record<string, unknown>;
+  /** Not claimable before this many milliseconds from now. */
+  delayMs?: number;
+}
+
 export interface RefreshQueuePort {
+  /** Enqueues requests; a pending request for the key absorbs a new one (the earlier claim time wins). */
+  enqueue(requests: readonly FollowUpEnqueue[]): Promise<unknown>;
   claimBatch(options: {
     worker: string;
     limit: number;

@@ -10,6 +10,11 @@ export interface RefreshItem {
   id: string;
   idKind: string;
   partial: boolean;
+  /**
+   * The request target's other members, when it has any: hints its producer left for the reader
+   * (a VPC id, a follow-up's state). Written by this system, but read them defensively.
+   */
+  hints?: Readonly<Record<string, unknown>>;
 }
 
 /** Refresh requests of one account, region and key type: refreshed together with batched calls. */
@@ -31,6 +36,26 @@ export interface RefreshOutcome {
   failed: { requestId: string; error: string }[];
   /** The agent whose rows these are (eviction scope), e.g. `prod/us-east-1/InstanceCachingAgent`. */
   agentId: string;
+  /** Further refreshes this read calls for, in the batch's account and region (see `FollowUpRefresh`). */
+  followUps?: FollowUpRefresh[];
+}
+
+/**
+ * A refresh the worker enqueues after writing an outcome, through the refresh queue (coalesced by
+ * key with what is pending there): a related resource that changed with this one, or this one
+ * again after a while because it is still settling. Follow-ups are hints: one that cannot be
+ * enqueued is logged and dropped (the scheduled reconcile catches up), never fails the batch.
+ */
+export interface FollowUpRefresh {
+  /** Key type and key of the request, as any refresh request has them. */
+  type: string;
+  key: string;
+  /** What to read (`{id, idKind, partial[, pattern]}`), plus hints for that read. */
+  target: { id: string; idKind: string; partial: boolean; pattern?: string } & Record<string, unknown>;
+  /** Not before this many milliseconds from now; default at once. */
+  delayMs?: number;
+  /** Only when this outcome's write changed the record with this key (new or different body). */
+  ifChanged?: string;
 }
 
 /**

@@ -69,7 +69,7 @@ export function createAwsAgents(options: AwsAgentsOptions): AwsAgents {
     new InstanceRefresher(accounts, clients),
     new ServerGroupRefresher(accounts, clients),
     new LoadBalancerRefresher(accounts, clients),
-    new TargetGroupRefresher(accounts, clients),
+    new TargetGroupRefresher(accounts, clients, options.aws.targetHealth),
     new SecurityGroupRefresher(accounts, clients),
     new LaunchTemplateRefresher(accounts, clients),
     new SubnetRefresher(accounts, clients),

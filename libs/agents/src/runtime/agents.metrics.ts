@@ -136,6 +136,7 @@ export class RefreshMetrics {
   private readonly size;
   private readonly duration;
   private readonly requests;
+  private readonly followUpRequests;
 
   constructor(registry: MetricsRegistry) {
     this.batches = registry.counter({
@@ -160,6 +161,11 @@ export class RefreshMetrics {
       help: 'Refresh requests by key type and outcome (succeeded, retried, failed)',
       labelNames: ['type', 'outcome'],
     });
+    this.followUpRequests = registry.counter({
+      name: 'refresh_follow_ups_total',
+      help: "Follow-up refreshes enqueued by refreshers' outcomes, by key type of the follow-up",
+      labelNames: ['type'],
+    });
   }
 
   batch(type: string, outcome: 'ok' | 'error', size: number, seconds: number): void {
@@ -170,5 +176,9 @@ export class RefreshMetrics {
 
   requestsDone(type: string, outcome: 'succeeded' | 'retried' | 'failed', count: number): void {
     if (count) this.requests.inc({ type, outcome }, count);
+  }
+
+  followUps(type: string, count: number): void {
+    if (count) this.followUpRequests.inc({ type }, count);
   }
 }

@@ -4,8 +4,9 @@ import type { RefreshItem } from '../targeted-refresher';
 
 /**
  * The refresher's view of a claimed request. The request's `target` (`{id, idKind, partial,
- * pattern?}`, written by the event scheduler and the on-demand API) says what to read; for a
- * partial target the item's key is the glob `pattern`. A request without a target falls back to
+ * pattern?}`, written by the event scheduler, the on-demand API and refreshers' follow-ups) says
+ * what to read; for a partial target the item's key is the glob `pattern`. Its other members reach
+ * the refresher as `hints`. A request without a target falls back to
  * its exact key. Returns a reason when the request can never be served.
  */
 export function toRefreshItem(request: ClaimedRefresh): RefreshItem | { invalid: string } {
@@ -20,18 +21,28 @@ export function toRefreshItem(request: ClaimedRefresh): RefreshItem | { invalid:
     if (pattern !== undefined && typeof pattern !== 'string')
       return { invalid: 'target.pattern must be a string' };
     const isPartial = partial === true;
+    const hints = hintsOf(target);
     return {
       requestId: request.id,
       key: isPartial ? (pattern ?? request.key) : request.key,
       id,
       idKind,
       partial: isPartial,
+      ...(hints && { hints }),
     };
   }
   const fromKey = idOfKey(parseCacheKey(request.key));
   if (!fromKey || fromKey.type !== request.type)
     return { invalid: `no target and the key is not a ${request.type} key` };
   return { requestId: request.id, key: request.key, id: fromKey.id, idKind: fromKey.idKind, partial: false };
+}
+
+const ADDRESSING = new Set(['id', 'idKind', 'partial', 'pattern']);
+
+/** The target's members besides what addresses the resource, or undefined when there are none. */
+function hintsOf(target: Record<string, unknown>): Record<string, unknown> | undefined {
+  const entries = Object.entries(target).filter(([name]) => !ADDRESSING.has(name));
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 function idOfKey(key: ParsedCacheKey | undefined): { type: string; id: string; idKind: string } | null {

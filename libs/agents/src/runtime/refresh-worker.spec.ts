@@ -58,6 +58,17 @@ function instancesRefresher(
   };
 }
 
+/** A refresher of one type that records its batches and finds nothing. */
+function recordingRefresher(type: string, batches: RefreshBatch[], now: () => Date): TargetedRefresher {
+  return {
+    types: [type],
+    refresh(batch) {
+      batches.push(batch);
+      return Promise.resolve({ readStartedAt: now(), found: [], missing: [], failed: [], agentId: 'x' });
+    },
+  };
+}
+
 describe('RefreshWorker', () => {
   let clock: VirtualClock;
   let store: InMemoryAgentStore;
@@ -204,21 +215,103 @@ describe('RefreshWorker', () => {
     expect(stopped).toBe(true);
   });
 
+  describe('follow-ups', () => {
+    const tgKey = 'aws:targetGroups:prod:us-east-1:web-tg:instance:vpc-1';
+    /** An instances refresher that asks for its target group when the instance changed, and for itself in 5 s. */
+    const withFollowUps = (): TargetedRefresher => {
+      const inner = instancesRefresher(clock, aws, calls);
+      return {
+        types: ['instances'],
+        async refresh(batch, ctx) {
+          const outcome = await inner.refresh(batch, ctx);
+          const followUps = outcome.found.flatMap((r) => [
+            {
+              type: 'targetGroups',
+              key: tgKey,
+              target: { id: 'web-tg', idKind: 'targetGroupName', partial: false, expect: [r.key] },
+              ifChanged: r.key,
+            },
+            {
+              type: 'instances',
+              key: r.key,
+              target: { id: String(r.attributes.instanceId), idKind: 'instanceId', partial: false, round: 2 },
+              delayMs: 5_000,
+            },
+          ]);
+          return { ...outcome, followUps };
+        },
+      };
+    };
+
+    const targetGroupBatches: RefreshBatch[] = [];
+    const targetGroups = recordingRefresher('targetGroups', targetGroupBatches, () => clock.now());
+    beforeEach(() => (targetGroupBatches.length = 0));
+
+    it('enqueues a follow-up when its record changed, and a delayed one only once its delay is over', async () => {
+      await start([withFollowUps(), targetGroups]);
+      enqueue('us-east-1', ['i-1']);
+      await clock.advance(10);
+
+      // The instance was new: its target group is read, with the hint; the re-check waits 5 s.
+      expect(targetGroupBatches).toEqual([
+        {
+          account: 'prod',
+          region: 'us-east-1',
+          type: 'targetGroups',
+          items: [
+            {
+              requestId: expect.any(String),
+              key: tgKey,
+              id: 'web-tg',
+              idKind: 'targetGroupName',
+              partial: false,
+              hints: { expect: [key('us-east-1', 'i-1')] },
+            },
+          ],
+        },
+      ]);
+      const recheck = store.refreshes.filter((r) => r.key === key('us-east-1', 'i-1'));
+      expect(recheck.map((r) => r.status)).toEqual(['succeeded', 'pending']);
+      expect(recheck[1].notBefore - clock.now().getTime()).toBeGreaterThan(4_900);
+      expect(calls).toHaveLength(1);
+
+      // The re-check reads the same body: the target group is not asked for again.
+      await clock.advance(5_000);
+      expect(calls.map((c) => c.items.map((i) => [i.id, i.hints]))).toEqual([
+        [['i-1', undefined]],
+        [['i-1', { round: 2 }]],
+      ]);
+      expect(store.refreshes.filter((r) => r.key === tgKey).map((r) => r.status)).toEqual(['succeeded']);
+      expect(targetGroupBatches).toHaveLength(1);
+    });
+
+    it('drops follow-ups it cannot enqueue and still completes the batch', async () => {
+      const broken = {
+        ...store.refreshPort,
+        enqueue: () => Promise.reject(new Error('connection terminated unexpectedly')),
+      };
+      runtime = new AgentRuntime({
+        accounts: [PROD],
+        polling: POLLING,
+        providers: [],
+        refreshers: [withFollowUps()],
+        ports: { ...store.ports(), refreshes: broken },
+        scheduler: { owner: 'replica-a' },
+        refresh: { worker: 'replica-a' },
+        runScheduler: false,
+        clock,
+      });
+      await runtime.start();
+      enqueue('us-east-1', ['i-1']);
+      await clock.advance(10);
+      expect(statuses()).toEqual({ 'us-east-1:i-1': 'succeeded' });
+      expect(store.records.has(key('us-east-1', 'i-1'))).toBe(true);
+    });
+  });
+
   it('routes each type to its refresher and fails requests no target can be read from, for good', async () => {
     const groups: RefreshBatch[] = [];
-    const securityGroups: TargetedRefresher = {
-      types: ['securityGroups'],
-      refresh(batch) {
-        groups.push(batch);
-        return Promise.resolve({
-          readStartedAt: clock.now(),
-          found: [],
-          missing: [],
-          failed: [],
-          agentId: 'x',
-        });
-      },
-    };
+    const securityGroups = recordingRefresher('securityGroups', groups, () => clock.now());
     await start([instancesRefresher(clock, aws, calls), securityGroups]);
     store.enqueue([
       {

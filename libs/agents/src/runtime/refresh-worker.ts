@@ -1,5 +1,5 @@
 import type { CacheWriterPort, ClaimedRefresh, RefreshNotificationsPort, RefreshQueuePort } from '../ports';
-import type { RefreshItem, RefreshOutcome } from '../targeted-refresher';
+import type { FollowUpRefresh, RefreshItem, RefreshOutcome } from '../targeted-refresher';
 import { untilAborted } from './abort';
 import type { AgentCatalog } from './agent-catalog';
 import type { RefreshMetrics } from './agents.metrics';
@@ -22,8 +22,9 @@ export interface RefreshWorkerDeps {
 /**
  * Serves refresh requests (docs/architecture.md#refresh): claims them in batches of one account/region/type, hands
  * each batch to the refresher of its type (one batched AWS read for many ids), writes what AWS
- * returned (a row is never replaced by an older read), evicts what AWS no longer has, completes
- * the requests as of the read's start and retries failed ones with backoff. A worker that dies
+ * returned (a row is never replaced by an older read), evicts what AWS no longer has, enqueues the
+ * follow-ups the refresher asked for, completes the requests as of the read's start and retries
+ * failed ones with backoff. A worker that dies
  * mid-batch loses nothing: its claims lapse and the requests are claimed again.
  */
 export class RefreshWorker {
@@ -136,7 +137,7 @@ export class RefreshWorker {
           `refreshing ${outcome.failed.length} of ${items.length} ${type} of ${account}/${region} failed: ${outcome.failed[0].error}`,
         );
       }
-      await this.apply(type, items, outcome);
+      await this.apply({ account, region, type }, items, outcome);
       metrics.batch(type, 'ok', items.length, (clock.now().getTime() - started) / 1_000);
     } catch (error) {
       if (controller.signal.aborted) return; // shutting down: the claims lapse and are claimed again
@@ -153,20 +154,27 @@ export class RefreshWorker {
     }
   }
 
-  private async apply(type: string, items: RefreshItem[], outcome: RefreshOutcome): Promise<void> {
+  private async apply(
+    scope: { account: string; region: string; type: string },
+    items: RefreshItem[],
+    outcome: RefreshOutcome,
+  ): Promise<void> {
     const { cache, queue, options } = this.deps;
+    const { type } = scope;
     const ids = new Set(items.map((i) => i.requestId));
     const failed = outcome.failed.filter((f) => ids.has(f.requestId));
     const failedIds = new Set(failed.map((f) => f.requestId));
     // Written before the requests complete: a crash in between only means a second read.
+    let written: readonly string[] = [];
     if (outcome.found.length) {
-      await cache.write(outcome.found, {
+      ({ written } = await cache.write(outcome.found, {
         fetchedAt: outcome.readStartedAt,
         agent: outcome.agentId,
         touchUnchanged: true,
-      });
+      }));
     }
     if (outcome.missing.length) await cache.evict(outcome.missing, outcome.readStartedAt);
+    await this.followUp(scope, outcome.followUps ?? [], new Set(written));
     const processed = items.filter((i) => !failedIds.has(i.requestId)).map((i) => i.requestId);
     // Requests asked for after this read started stay claimed and are read again once it lapses.
     const completed = await queue.complete(options.worker, processed, outcome.readStartedAt);
@@ -176,6 +184,39 @@ export class RefreshWorker {
       failed.map((f) => ({ id: f.requestId, error: f.error })),
       options.maxAttempts,
     );
+  }
+
+  /**
+   * Enqueues the outcome's follow-ups whose condition holds (`ifChanged`: that record was just
+   * written with a change). They are hints: a failure is logged, and the batch still completes.
+   */
+  private async followUp(
+    scope: { account: string; region: string; type: string },
+    followUps: readonly FollowUpRefresh[],
+    written: ReadonlySet<string>,
+  ): Promise<void> {
+    const due = followUps.filter((f) => f.ifChanged === undefined || written.has(f.ifChanged));
+    if (due.length === 0) return;
+    const requestedAt = this.deps.clock.now();
+    try {
+      await this.deps.queue.enqueue(
+        due.map((f) => ({
+          type: f.type,
+          key: f.key,
+          account: scope.account,
+          region: scope.region,
+          origin: 'event' as const,
+          requestedAt,
+          target: f.target,
+          ...(f.delayMs !== undefined && { delayMs: f.delayMs }),
+        })),
+      );
+      for (const [type, count] of countBy(due, (f) => f.type)) this.deps.metrics.followUps(type, count);
+    } catch (error) {
+      this.deps.logger.warn(
+        `enqueueing ${due.length} follow-up refresh(es) of ${scope.type} failed (dropped): ${String(error)}`,
+      );
+    }
   }
 
   private async fail(
@@ -198,6 +239,12 @@ export class RefreshWorker {
       );
     }
   }
+}
+
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
+  return counts;
 }
 
 function groupByScope(requests: ClaimedRefresh[]): ClaimedRefresh[][] {

@@ -252,6 +252,10 @@ export class InMemoryAgentStore {
   };
 
   readonly refreshPort: RefreshQueuePort = {
+    enqueue: (requests) => {
+      this.enqueue(requests);
+      return Promise.resolve();
+    },
     claimBatch: ({ worker, limit, claimTtlMs, types }) => {
       const now = this.now();
       const claimable = (r: StoredRefresh) =>
@@ -344,22 +348,29 @@ export class InMemoryAgentStore {
     };
   }
 
-  /** Enqueues refresh requests; a key already pending absorbs the new request (latest ask wins). */
+  /**
+   * Enqueues refresh requests; a key already pending absorbs the new request (latest ask wins, and
+   * the earlier claimable time). `delayMs` parks a request that long.
+   */
   enqueue(
-    requests: {
+    requests: readonly {
       type: string;
       key: string;
       account: string;
       region: string;
       target?: Record<string, unknown> | null;
       requestedAt?: Date;
+      delayMs?: number;
     }[],
   ): void {
     for (const req of requests) {
       const requestedAt = req.requestedAt ?? this.clock.now();
+      const notBefore = this.now() + Math.max(0, req.delayMs ?? 0);
       const pending = this.refreshes.find((r) => r.key === req.key && r.status === 'pending');
       if (pending) {
         if (requestedAt > pending.requestedAt) pending.requestedAt = requestedAt;
+        pending.notBefore = Math.min(pending.notBefore, notBefore);
+        if (req.target) pending.target = req.target;
         continue;
       }
       this.refreshes.push({
@@ -372,7 +383,7 @@ export class InMemoryAgentStore {
         requestedAt,
         status: 'pending',
         attempts: 0,
-        notBefore: this.now(),
+        notBefore,
         claimedBy: null,
         claimExpiresAt: 0,
         processedAt: null,

@@ -2,13 +2,26 @@
  * Realistic AWS SDK v3 outputs and errors for the specs: shapes, ids, ARNs and messages as the
  * services return them (EC2 query protocol, Auto Scaling, ELBv2, AWS Config, STS).
  */
-import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type {
+  AutoScalingGroup,
+  LifecycleState,
+  ScalingPolicy,
+  ScheduledUpdateGroupAction,
+} from '@aws-sdk/client-auto-scaling';
 import { AutoScalingServiceException } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchServiceException, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { EC2ServiceException, type Instance, type SecurityGroup } from '@aws-sdk/client-ec2';
 import {
   ElasticLoadBalancingV2ServiceException,
+  type Listener,
   type LoadBalancer,
+  type LoadBalancerAttribute,
+  type Rule,
   type TargetGroup,
+  type TargetGroupAttribute,
+  type TargetHealthDescription,
+  type TargetHealthReasonEnum,
+  type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AgentContext } from '@event-cache/agents';
 import { AwsClientPool } from '../clients/aws-client.factory';
@@ -35,6 +48,7 @@ export const AWS_CONFIG: AwsConfig = {
   endpoints: {},
   assumeRoleSessionName: 'spinnaker-event-cache',
   assumeRoleDurationSeconds: 3_600,
+  targetHealth: { recheckSeconds: 5, windowSeconds: 600 },
 };
 
 const STATIC_CREDENTIALS = () => Promise.resolve({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' });
@@ -133,6 +147,8 @@ export function asg(
     loadBalancerNames?: string[];
     launchTemplate?: string;
     subnets?: string[];
+    /** Lifecycle state per instance id (default `InService`). */
+    lifecycle?: Record<string, LifecycleState>;
   } = {},
 ): AutoScalingGroup {
   return {
@@ -158,7 +174,7 @@ export function asg(
       InstanceId,
       InstanceType: 'm5.large',
       AvailabilityZone: 'us-east-1a',
-      LifecycleState: 'InService',
+      LifecycleState: options.lifecycle?.[InstanceId] ?? 'InService',
       HealthStatus: 'Healthy',
       LaunchTemplate: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60718', LaunchTemplateName: name, Version: '3' },
       ProtectedFromScaleIn: false,
@@ -184,17 +200,86 @@ export function asg(
   };
 }
 
+/** A step scaling policy of `group` whose alarms are `alarms` (by name). */
+export function scalingPolicy(group: string, name: string, alarms: string[] = []): ScalingPolicy {
+  return {
+    AutoScalingGroupName: group,
+    PolicyName: name,
+    PolicyARN: scalingPolicyArn(group, name),
+    PolicyType: 'StepScaling',
+    AdjustmentType: 'ChangeInCapacity',
+    MetricAggregationType: 'Average',
+    StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+    Alarms: alarms.map((alarm) => ({ AlarmName: alarm, AlarmARN: alarmArn(alarm) })),
+    Enabled: true,
+  };
+}
+
+export function scalingPolicyArn(group: string, name: string): string {
+  return `arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:2233f3d7-6290-403b-b632-93c553560106:autoScalingGroupName/${group}:policyName/${name}`;
+}
+
+export function alarmArn(name: string): string {
+  return `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`;
+}
+
+/** A CPU alarm of `group` that triggers `policy`. */
+export function metricAlarm(name: string, group: string, policy: string): MetricAlarm {
+  return {
+    AlarmName: name,
+    AlarmArn: alarmArn(name),
+    AlarmConfigurationUpdatedTimestamp: new Date('2026-02-27T09:14:11.083Z'),
+    ActionsEnabled: true,
+    OKActions: [],
+    AlarmActions: [scalingPolicyArn(group, policy)],
+    InsufficientDataActions: [],
+    StateValue: 'OK',
+    StateReason:
+      'Threshold Crossed: 1 datapoint [12.5 (01/03/26 11:55:00)] was not greater than or equal to the threshold (70.0).',
+    StateUpdatedTimestamp: new Date('2026-03-01T11:56:02.417Z'),
+    MetricName: 'CPUUtilization',
+    Namespace: 'AWS/EC2',
+    Statistic: 'Average',
+    Dimensions: [{ Name: 'AutoScalingGroupName', Value: group }],
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 70,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    StateTransitionedTimestamp: new Date('2026-03-01T11:56:02.417Z'),
+  };
+}
+
+export function scheduledAction(group: string, name: string): ScheduledUpdateGroupAction {
+  return {
+    AutoScalingGroupName: group,
+    ScheduledActionName: name,
+    ScheduledActionARN: `arn:aws:autoscaling:us-east-1:123456789012:scheduledUpdateGroupAction:8e86b655-b2e6-4410-8f29-b4f094d6871c:autoScalingGroupName/${group}:scheduledActionName/${name}`,
+    Time: new Date('2026-03-02T07:00:00.000Z'),
+    StartTime: new Date('2026-03-02T07:00:00.000Z'),
+    Recurrence: '0 7 * * MON-FRI',
+    MinSize: 2,
+    MaxSize: 8,
+    DesiredCapacity: 4,
+    TimeZone: 'Etc/UTC',
+  };
+}
+
 export function targetGroupArn(name: string): string {
   return `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/73e2d6bc24d8a067`;
 }
 
-export function loadBalancerArn(name: string, type: 'app' | 'net' = 'app'): string {
+export function loadBalancerArn(name: string, type: 'app' | 'net' | 'gwy' = 'app'): string {
   return `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/${type}/${name}/50dc6c495c0c9188`;
 }
 
-export function loadBalancer(name: string, type: 'application' | 'network' = 'application'): LoadBalancer {
+const ARN_TYPE = { application: 'app', network: 'net', gateway: 'gwy' } as const;
+
+export function loadBalancer(
+  name: string,
+  type: 'application' | 'network' | 'gateway' = 'application',
+): LoadBalancer {
   return {
-    LoadBalancerArn: loadBalancerArn(name, type === 'application' ? 'app' : 'net'),
+    LoadBalancerArn: loadBalancerArn(name, ARN_TYPE[type]),
     DNSName: `${name}-1234567890.us-east-1.elb.amazonaws.com`,
     CanonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
     CreatedTime: new Date('2025-11-02T18:45:10.120Z'),
@@ -236,6 +321,89 @@ export function targetGroup(
     TargetType: targetType,
     ProtocolVersion: 'HTTP1',
     IpAddressType: 'ipv4',
+  };
+}
+
+export function listenerArn(lbArn: string, n: number): string {
+  return `${lbArn.replace(':loadbalancer/', ':listener/')}/f2f7dc8efc522a${n.toString(16).padStart(2, '0')}`;
+}
+
+/** An HTTPS listener forwarding to `targetGroupArn` (a gateway one: no port or protocol, GENEVE). */
+export function listener(lbArn: string, n: number, forwardTo: string): Listener {
+  const forward = {
+    Type: 'forward' as const,
+    TargetGroupArn: forwardTo,
+    Order: 1,
+    ForwardConfig: {
+      TargetGroups: [{ TargetGroupArn: forwardTo, Weight: 1 }],
+      TargetGroupStickinessConfig: { Enabled: false },
+    },
+  };
+  if (lbArn.includes('/gwy/')) {
+    return { ListenerArn: listenerArn(lbArn, n), LoadBalancerArn: lbArn, DefaultActions: [forward] };
+  }
+  return {
+    ListenerArn: listenerArn(lbArn, n),
+    LoadBalancerArn: lbArn,
+    Port: 443,
+    Protocol: 'HTTPS',
+    Certificates: [
+      {
+        CertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/3c8f6a0e-5d2b-4e1f-9a7c-2b4d6e8f0a1c',
+      },
+    ],
+    SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    DefaultActions: [forward],
+  };
+}
+
+/** A path rule of a listener (priority 10), or its default rule. */
+export function rule(listener: string, forwardTo: string, isDefault = false): Rule {
+  return {
+    RuleArn: `${listener.replace(':listener/', ':listener-rule/')}/9683b2d02a6cab${isDefault ? 'ff' : '0a'}`,
+    Priority: isDefault ? 'default' : '10',
+    Conditions: isDefault
+      ? []
+      : [{ Field: 'path-pattern', Values: ['/api/*'], PathPatternConfig: { Values: ['/api/*'] } }],
+    Actions: [{ Type: 'forward', TargetGroupArn: forwardTo, Order: 1 }],
+    IsDefault: isDefault,
+  };
+}
+
+export const loadBalancerAttributes: LoadBalancerAttribute[] = [
+  { Key: 'deletion_protection.enabled', Value: 'false' },
+  { Key: 'idle_timeout.timeout_seconds', Value: '60' },
+  { Key: 'routing.http2.enabled', Value: 'true' },
+  { Key: 'access_logs.s3.enabled', Value: 'false' },
+];
+
+export const targetGroupAttributes: TargetGroupAttribute[] = [
+  { Key: 'deregistration_delay.timeout_seconds', Value: '300' },
+  { Key: 'stickiness.enabled', Value: 'false' },
+  { Key: 'load_balancing.algorithm.type', Value: 'round_robin' },
+  { Key: 'slow_start.duration_seconds', Value: '0' },
+];
+
+const HEALTH_REASONS: Partial<
+  Record<TargetHealthStateEnum, { Reason: TargetHealthReasonEnum; Description: string }>
+> = {
+  initial: { Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' },
+  draining: {
+    Reason: 'Target.DeregistrationInProgress',
+    Description: 'Target deregistration is in progress',
+  },
+  unhealthy: {
+    Reason: 'Target.ResponseCodeMismatch',
+    Description: 'Health checks failed with these codes: [502]',
+  },
+};
+
+/** A registered instance (or other target) and its health, as DescribeTargetHealth lists it. */
+export function targetHealth(id: string, state: TargetHealthStateEnum = 'healthy'): TargetHealthDescription {
+  return {
+    Target: { Id: id, Port: 7001, AvailabilityZone: 'us-east-1a' },
+    HealthCheckPort: '7001',
+    TargetHealth: { State: state, ...HEALTH_REASONS[state] },
   };
 }
 
@@ -332,3 +500,14 @@ export function elbError(name: string, message: string): ElasticLoadBalancingV2S
     $metadata: meta(400),
   });
 }
+
+export function cloudWatchThrottling(): CloudWatchServiceException {
+  return new CloudWatchServiceException({
+    name: 'Throttling',
+    message: 'Rate exceeded',
+    $fault: 'client',
+    $metadata: meta(400),
+  });
+}
+
+export const elbThrottling = () => elbError('Throttling', 'Rate exceeded');

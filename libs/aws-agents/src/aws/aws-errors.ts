@@ -56,6 +56,7 @@ export const NOT_FOUND_ERROR_NAMES = {
   ],
   loadBalancer: ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'],
   targetGroup: ['TargetGroupNotFound', 'TargetGroupNotFoundException'],
+  listener: ['ListenerNotFound', 'ListenerNotFoundException'],
 } as const;
 
 export function hasErrorName(error: unknown, names: readonly string[]): boolean {

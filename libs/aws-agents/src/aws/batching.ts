@@ -99,3 +99,9 @@ export async function readIsolatingMissing<T>(
     return { found: [...left.found, ...right.found], missing: [...left.missing, ...right.missing] };
   }
 }
+
+/** `load` run once, on first call; every caller shares its promise (and its rejection). */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= load());
+}

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { ACCOUNT, AWS_CONFIG } from '../__fixtures__/aws.fixtures';
 import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
@@ -145,6 +146,37 @@ describe('AwsClientPool', () => {
     await asg.send(new DescribeAutoScalingGroupsCommand({}));
     await asg.send(new DescribeAutoScalingGroupsCommand({}));
     expect(waits).toEqual(['500', '1000', '1000']); // 1/s for Auto Scaling
+  });
+
+  it('gives CloudWatch its own endpoint and rate, like every other service', async () => {
+    const waits: number[] = [];
+    const { clients, seen } = pool(
+      {
+        endpoint: 'http://localstack:4566',
+        endpoints: { cloudWatch: 'http://monitoring.local:4599' },
+        rateLimitPerSecondByService: { cloudWatch: 1 },
+      },
+      () => ({ status: 200, body: '{"MetricAlarms":[],"CompositeAlarms":[]}' }),
+      {
+        now: () => 0,
+        sleep: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+      },
+    );
+    const cloudWatch = clients.cloudWatch(direct, 'us-east-1');
+    expect(clients.cloudWatch(direct, 'us-east-1')).toBe(cloudWatch);
+    const out = await cloudWatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: ['orders-main-v042-cpu-high'] }),
+    );
+    await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: ['orders-main-v042-cpu-high'] }));
+    expect(out.MetricAlarms).toEqual([]);
+    expect(seen.map((r) => [`${r.hostname}:${r.port}`, r.headers['x-amz-target']])).toEqual([
+      ['monitoring.local:4599', 'GraniteServiceVersion20100801.DescribeAlarms'],
+      ['monitoring.local:4599', 'GraniteServiceVersion20100801.DescribeAlarms'],
+    ]);
+    expect(waits).toEqual([1_000]); // 1/s for CloudWatch
   });
 
   it('takes a token for every attempt, retries included', async () => {

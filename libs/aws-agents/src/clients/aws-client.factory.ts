@@ -1,4 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -10,7 +11,7 @@ import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
 import { AssumedRoleCredentials, type AwsCredentialIdentityProvider, roleArn } from './account-credentials';
 import { TokenBucket } from './token-bucket';
 
-export type AwsService = 'ec2' | 'autoScaling' | 'elasticLoadBalancingV2' | 'configService';
+export type AwsService = 'ec2' | 'autoScaling' | 'elasticLoadBalancingV2' | 'configService' | 'cloudWatch';
 
 /**
  * The AWS clients the agents use, per account and region. `createAwsAgents` uses an
@@ -22,6 +23,8 @@ export interface AwsClientFactory {
   elasticLoadBalancingV2(account: AwsAgentAccount, region: string): ElasticLoadBalancingV2Client;
   /** AWS Config in `region`, with the credentials of the account's `configSource`. */
   configService(account: AwsAgentAccount, region: string): ConfigServiceClient;
+  /** CloudWatch: the alarms of scaling policies. */
+  cloudWatch(account: AwsAgentAccount, region: string): CloudWatchClient;
 }
 
 export interface AwsClientPoolOptions {
@@ -39,7 +42,8 @@ type RequestCounter = {
   inc(labels: Partial<Record<'account' | 'region' | 'service' | 'operation' | 'outcome', string>>): void;
 };
 
-type SdkClient = EC2Client | AutoScalingClient | ElasticLoadBalancingV2Client | ConfigServiceClient;
+type SdkClient =
+  EC2Client | AutoScalingClient | ElasticLoadBalancingV2Client | ConfigServiceClient | CloudWatchClient;
 type ClientConfig = NonNullable<ConstructorParameters<typeof EC2Client>[0]>;
 
 /**
@@ -88,6 +92,10 @@ export class AwsClientPool implements AwsClientFactory {
   configService(account: AwsAgentAccount, region: string): ConfigServiceClient {
     const role = account.configSource?.assumeRole ?? account.assumeRole;
     return this.client('configService', account, region, role, (c) => new ConfigServiceClient(c));
+  }
+
+  cloudWatch(account: AwsAgentAccount, region: string): CloudWatchClient {
+    return this.client('cloudWatch', account, region, account.assumeRole, (c) => new CloudWatchClient(c));
   }
 
   /**

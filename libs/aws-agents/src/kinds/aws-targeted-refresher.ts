@@ -1,5 +1,6 @@
 import type {
   CacheRecord,
+  FollowUpRefresh,
   RefreshBatch,
   RefreshItem,
   RefreshOutcome,
@@ -84,6 +85,7 @@ export function recordsById<T>(
  *   another key (a load balancer found in another VPC) is missing as well;
  * - failed: its chunk's read failed (throttling keeps the error name first: `RequestLimitExceeded: ...`),
  *   or the account/region or id kind is unknown.
+ * A found item may ask for follow-up refreshes (`followUps`, for the worker to enqueue).
  */
 export abstract class AwsTargetedRefresher implements TargetedRefresher {
   abstract readonly types: readonly string[];
@@ -98,6 +100,18 @@ export abstract class AwsTargetedRefresher implements TargetedRefresher {
   /** Items that need no AWS read and are complete as they are (e.g. classic load balancers). */
   protected skip(_item: RefreshItem): boolean {
     return false;
+  }
+
+  /**
+   * Further refreshes an item's read calls for (related resources that changed along, a re-check
+   * of something still settling): given the records found for it. None by default.
+   */
+  protected followUps(
+    _item: RefreshItem,
+    _records: readonly CacheRecord[],
+    _ctx: { scope: AwsScope; readStartedAt: Date },
+  ): FollowUpRefresh[] {
+    return [];
   }
 
   async refresh(batch: RefreshBatch, ctx: { signal: AbortSignal; now: () => Date }): Promise<RefreshOutcome> {
@@ -118,6 +132,7 @@ export abstract class AwsTargetedRefresher implements TargetedRefresher {
     const scope: AwsScope = { account, region: batch.region, clients: this.clients };
     const readers = this.readers(scope);
     const found = new Map<string, CacheRecord>();
+    const followUps: FollowUpRefresh[] = [];
 
     const byKind = new Map<string, RefreshItem[]>();
     for (const item of batch.items) {
@@ -145,9 +160,12 @@ export abstract class AwsTargetedRefresher implements TargetedRefresher {
         for (const record of records) found.set(record.key, record);
         if (records.length === 0 || (!item.partial && !records.some((r) => r.key === item.key))) {
           outcome.missing.push(item.key);
+        } else {
+          followUps.push(...this.followUps(item, records, { scope, readStartedAt }));
         }
       }
     }
+    if (followUps.length > 0) outcome.followUps = followUps;
     outcome.found = [...found.values()];
     outcome.missing = unique(outcome.missing).filter((key) => !found.has(key));
     return outcome;

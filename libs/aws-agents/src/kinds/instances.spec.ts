@@ -202,6 +202,36 @@ describe('InstanceRefresher', () => {
     expect(outcome.missing).toEqual([key(instanceId(2))]);
   });
 
+  it('asks for the target groups of the server group of an instance it writes with a change', async () => {
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves(
+        describeInstancesPage([
+          ec2Instance(instanceId(1), { asg: 'orders-main-v042', state: 'shutting-down' }),
+          ec2Instance(instanceId(2)),
+        ]),
+      );
+    const outcome = await refresher().refresh(
+      batch([item(instanceId(1)), item(instanceId(2), 1)]),
+      agentContext(),
+    );
+    // The bastion (no Auto Scaling group) asks for nothing.
+    expect(outcome.followUps).toEqual([
+      {
+        type: 'targetGroups',
+        key: 'targetGroups|prod|us-east-1|autoScalingGroupName|orders-main-v042',
+        target: {
+          id: 'orders-main-v042',
+          idKind: 'autoScalingGroupName',
+          partial: true,
+          pattern: 'aws:targetGroups:prod:us-east-1:*:instance:*',
+          recheckSince: T0.toISOString(),
+        },
+        ifChanged: key(instanceId(1)),
+      },
+    ]);
+  });
+
   it('reports a throttled batch as failed with the error name first, and evicts nothing', async () => {
     ec2.on(DescribeInstancesCommand).rejects(requestLimitExceeded());
     const outcome = await refresher().refresh(

@@ -1,6 +1,14 @@
 import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
-import type { CacheRecord } from '@event-cache/agents';
-import { instanceKey, parseFriggaName, serverGroupKey } from '@event-cache/events';
+import type { CacheRecord, FollowUpRefresh, RefreshItem } from '@event-cache/agents';
+import {
+  instanceKey,
+  parseCacheKey,
+  parseFriggaName,
+  refreshCoalescingKey,
+  type RefreshTarget,
+  serverGroupKey,
+  targetGroupKey,
+} from '@event-cache/events';
 import { attributesOf, str, tagValue } from '../aws/attributes';
 import { idsNamedInError, NOT_FOUND_ERROR_NAMES } from '../aws/aws-errors';
 import { allPages, readIsolatingMissing } from '../aws/batching';
@@ -139,12 +147,67 @@ export class InstanceCachingAgent extends AwsCachingAgent {
   }
 }
 
-/** Targeted refreshes of `instances` by instance id. */
+/**
+ * The refresh of every target group of an Auto Scaling group, read through the group (a partial
+ * target: `aws:targetGroups:<account>:<region>:*:instance:*`, by `autoScalingGroupName`), asked
+ * for when the instance `ifChanged` was written with a change; target health re-checks start then.
+ */
+function targetGroupsOfServerGroup(
+  group: string,
+  ifChanged: string,
+  ctx: { scope: AwsScope; readStartedAt: Date },
+): FollowUpRefresh {
+  const account = ctx.scope.account.name;
+  const region = ctx.scope.region;
+  const target: RefreshTarget = {
+    type: 'targetGroups',
+    account,
+    region,
+    key: targetGroupKey({ account, region, targetGroupName: '*', targetType: 'instance', vpcId: '*' }),
+    partial: true,
+    id: group,
+    idKind: 'autoScalingGroupName',
+  };
+  return {
+    type: 'targetGroups',
+    key: refreshCoalescingKey(target),
+    target: {
+      id: group,
+      idKind: 'autoScalingGroupName',
+      partial: true,
+      pattern: target.key,
+      recheckSince: ctx.readStartedAt.toISOString(),
+    },
+    ifChanged,
+  };
+}
+
+/**
+ * Targeted refreshes of `instances` by instance id. An instance of a server group that is written
+ * with a change (its state, mostly) has the target groups of its server group refreshed (all of
+ * them, read through the group), so the load balancers' view of the instance follows: `draining`
+ * when it stops serving, `initial` -> `healthy` when it starts.
+ */
 export class InstanceRefresher extends AwsTargetedRefresher {
   readonly types = ['instances'] as const;
   protected readonly agentKind = InstanceCachingAgent.KIND;
 
   protected readers() {
     return { instanceId: readInstancesById };
+  }
+
+  protected override followUps(
+    _item: RefreshItem,
+    records: readonly CacheRecord[],
+    ctx: { scope: AwsScope; readStartedAt: Date },
+  ): FollowUpRefresh[] {
+    return records.flatMap((record) =>
+      (record.relationships?.serverGroups ?? []).flatMap((key) => {
+        const parsed = parseCacheKey(key);
+        return parsed?.type === 'serverGroups'
+          ? [targetGroupsOfServerGroup(parsed.serverGroup, record.key, ctx)]
+          : [];
+      }),
+    );
   }
 }

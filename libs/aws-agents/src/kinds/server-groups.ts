@@ -1,5 +1,5 @@
 import { type AutoScalingGroup, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import type { CacheRecord } from '@event-cache/agents';
+import type { CacheRecord, FollowUpRefresh, RefreshItem } from '@event-cache/agents';
 import {
   applicationKey,
   clusterKey,
@@ -12,15 +12,26 @@ import {
   targetGroupKey,
 } from '@event-cache/events';
 import { attributesOf, str } from '../aws/attributes';
-import { allPages, chunk, mapConcurrently, unique } from '../aws/batching';
+import { allPages, chunk, mapConcurrently, once, unique } from '../aws/batching';
 import { CONFIG_RESOURCE_TYPES, ConfigSourceReader } from '../config-source/config-source.reader';
 import { AWS_AGENT_KINDS } from '../aws-agents.model';
 import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
 import { AwsTargetedRefresher, type IdReader, readInChunks, recordsById } from './aws-targeted-refresher';
+import { targetHealthRecheck } from './target-health';
 import { describeAllSubnets, describeSubnetsById } from './networks';
+import {
+  type GroupScaling,
+  listGroupsScaling,
+  listRegionScaling,
+  ofGroups,
+  PER_GROUP_SCALING_READS_UP_TO,
+  scalingOf,
+  withAlarms,
+} from './scaling';
 
 /** DescribeAutoScalingGroups: pages of up to 100, and up to 100 names per call. */
 const PAGE_SIZE = 100;
+export const GROUPS_PER_CALL = PAGE_SIZE;
 const SUBNETS_PER_CALL = 200;
 
 /** A server group with the cluster and application it derives by Frigga naming. */
@@ -33,7 +44,9 @@ export interface ServerGroupRecords {
 /**
  * Records of one Auto Scaling group, Clouddriver-style:
  * - serverGroup `aws:serverGroups:<cluster>:<account>:<region>:<asg>`, attributes
- *   `{ name, region, vpcId, asg }` (`asg` = the SDK's AutoScalingGroup in camelCase), relationships
+ *   `{ name, region, vpcId, asg, scalingPolicies, scheduledActions }` (`asg` = the SDK's
+ *   AutoScalingGroup in camelCase; the group's scaling policies with their alarms and its scheduled
+ *   actions, see `GroupScaling`), relationships
  *   to its instances, cluster, application, launch template, classic load balancers (by name in
  *   its VPC) and target groups (from `TargetGroupARNs`: name, type `instance`, its VPC);
  * - cluster `aws:clusters:<app>:<account>:<cluster>` `{ name, application }`, related to its application;
@@ -47,6 +60,7 @@ export function serverGroupRecords(
   asg: AutoScalingGroup,
   scope: AwsScope,
   vpcOfSubnet: ReadonlyMap<string, string>,
+  scaling: GroupScaling,
 ): ServerGroupRecords | undefined {
   const name = asg.AutoScalingGroupName;
   if (name === undefined) return undefined;
@@ -73,12 +87,7 @@ export function serverGroupRecords(
     loadBalancers: (asg.LoadBalancerNames ?? []).map((loadBalancerName) =>
       loadBalancerKey({ account, region, loadBalancerName, vpcId }),
     ),
-    targetGroups: (asg.TargetGroupARNs ?? []).flatMap((arn) => {
-      const info = parseElbArn(arn);
-      return info?.kind === 'targetgroup'
-        ? [targetGroupKey({ account, region, targetGroupName: info.name, targetType: 'instance', vpcId })]
-        : [];
-    }),
+    targetGroups: targetGroupsOf(asg.TargetGroupARNs ?? [], scope, vpcId).map((tg) => tg.key),
     launchTemplates: template ? [launchTemplateKey({ account, region, launchTemplateName: template })] : [],
   };
   for (const type of Object.keys(relationships)) relationships[type] = unique(relationships[type]).sort();
@@ -90,7 +99,14 @@ export function serverGroupRecords(
       account,
       region,
       application,
-      attributes: { name, region, vpcId, asg: attributesOf(asg) },
+      attributes: {
+        name,
+        region,
+        vpcId,
+        asg: attributesOf(asg),
+        scalingPolicies: scaling.scalingPolicies,
+        scheduledActions: scaling.scheduledActions,
+      },
       relationships,
     },
     cluster: {
@@ -111,6 +127,33 @@ export function serverGroupRecords(
       attributes: { name: application },
     },
   };
+}
+
+/** A group's target groups (its `TargetGroupARNs`): ARN and key (name, type `instance`, the group's VPC). */
+function targetGroupsOf(
+  arns: readonly string[],
+  scope: AwsScope,
+  vpcId: string | null,
+): { arn: string; key: string }[] {
+  const { region } = scope;
+  const account = scope.account.name;
+  return arns.flatMap((arn) => {
+    const info = parseElbArn(arn);
+    return info?.kind === 'targetgroup'
+      ? [
+          {
+            arn,
+            key: targetGroupKey({
+              account,
+              region,
+              targetGroupName: info.name,
+              targetType: 'instance',
+              vpcId,
+            }),
+          },
+        ]
+      : [];
+  });
 }
 
 function subnetIdsOf(asg: AutoScalingGroup): string[] {
@@ -162,7 +205,10 @@ async function subnetVpcs(
 
 /**
  * Every server group of the account/region with its clusters and applications:
- * DescribeAutoScalingGroups (100 per page) and DescribeSubnets (for the groups' VPC).
+ * DescribeAutoScalingGroups (100 per page), DescribeSubnets (for the groups' VPC), DescribePolicies
+ * and DescribeScheduledActions (100 per page) and DescribeAlarms for the alarms the policies name
+ * (100 names per call). Any failure fails the run: a server group is never written without its
+ * policies.
  */
 export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
   const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
@@ -175,12 +221,22 @@ export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal):
     (page) => page.NextToken,
   );
   const groups = pages.flatMap((p) => p.AutoScalingGroups ?? []);
-  const vpcs = groups.some((g) => subnetIdsOf(g).length > 0)
-    ? await subnetVpcs(scope, undefined, signal)
-    : new Map<string, string>();
+  const [vpcs, scaling] = await Promise.all([
+    groups.some((g) => subnetIdsOf(g).length > 0)
+      ? subnetVpcs(scope, undefined, signal)
+      : new Map<string, string>(),
+    groups.length > 0
+      ? listRegionScaling(scope, signal).then((listing) => withAlarms(scope, listing, signal))
+      : new Map<string, GroupScaling>(),
+  ]);
   const byKey = new Map<string, CacheRecord>();
   for (const group of groups) {
-    const records = serverGroupRecords(group, scope, vpcs);
+    const records = serverGroupRecords(
+      group,
+      scope,
+      vpcs,
+      scalingOf(scaling, group.AutoScalingGroupName ?? ''),
+    );
     if (!records) continue;
     for (const record of [records.serverGroup, records.cluster, records.application])
       byKey.set(record.key, record);
@@ -188,31 +244,57 @@ export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal):
   return [...byKey.values()];
 }
 
+/** Auto Scaling groups by up to 100 names, all pages (unknown names are simply absent). */
+export async function describeServerGroupsByName(
+  scope: AwsScope,
+  names: string[],
+  signal: AbortSignal,
+): Promise<AutoScalingGroup[]> {
+  const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
+  const pages = await allPages(
+    signal,
+    (NextToken) =>
+      autoScaling.send(
+        new DescribeAutoScalingGroupsCommand({
+          AutoScalingGroupNames: names,
+          MaxRecords: PAGE_SIZE,
+          NextToken,
+        }),
+        { abortSignal: signal },
+      ),
+    (page) => page.NextToken,
+  );
+  return pages.flatMap((p) => p.AutoScalingGroups ?? []);
+}
+
 /**
  * Server groups by name: DescribeAutoScalingGroups with up to 100 names per call (unknown names are
- * simply absent), plus one DescribeSubnets per 200 of their subnets. Their clusters and
- * applications are written along (same bodies as a full run), so a new cluster shows at once.
+ * simply absent), plus one DescribeSubnets per 200 of their subnets, and their scaling: up to
+ * `PER_GROUP_SCALING_READS_UP_TO` names, DescribePolicies and DescribeScheduledActions per group
+ * found, beyond that one region-wide listing shared by all chunks; then DescribeAlarms for the
+ * alarms their policies name. A failed call fails the names of its chunk (a region-wide listing
+ * that fails, every name). Their clusters and applications are written along (same bodies as a
+ * full run), so a new cluster shows at once.
  */
 export const readServerGroupsByName: IdReader = async (scope, names, signal) => {
-  const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
   const companions = new Map<string, CacheRecord>();
+  const regionWide =
+    unique(names).length > PER_GROUP_SCALING_READS_UP_TO
+      ? once(() => listRegionScaling(scope, signal))
+      : undefined;
   const result = await readInChunks(names, PAGE_SIZE, signal, async (part) => {
-    const pages = await allPages(
-      signal,
-      (NextToken) =>
-        autoScaling.send(
-          new DescribeAutoScalingGroupsCommand({
-            AutoScalingGroupNames: part,
-            MaxRecords: PAGE_SIZE,
-            NextToken,
-          }),
-          { abortSignal: signal },
-        ),
-      (page) => page.NextToken,
+    const groups = await describeServerGroupsByName(scope, part, signal);
+    const found = groups.flatMap((g) => g.AutoScalingGroupName ?? []);
+    const listing = regionWide
+      ? regionWide().then((all) => ofGroups(all, found))
+      : listGroupsScaling(scope, found, signal);
+    const [vpcs, scaling] = await Promise.all([
+      subnetVpcs(scope, unique(groups.flatMap(subnetIdsOf)), signal),
+      listing.then((l) => withAlarms(scope, l, signal)),
+    ]);
+    const records = groups.flatMap(
+      (g) => serverGroupRecords(g, scope, vpcs, scalingOf(scaling, g.AutoScalingGroupName ?? '')) ?? [],
     );
-    const groups = pages.flatMap((p) => p.AutoScalingGroups ?? []);
-    const vpcs = await subnetVpcs(scope, unique(groups.flatMap(subnetIdsOf)), signal);
-    const records = groups.flatMap((g) => serverGroupRecords(g, scope, vpcs) ?? []);
     for (const r of records) {
       companions.set(r.cluster.key, r.cluster);
       companions.set(r.application.key, r.application);
@@ -243,7 +325,12 @@ export class ClusterCachingAgent extends AwsCachingAgent {
   }
 }
 
-/** Targeted refreshes of `serverGroups` by Auto Scaling group name. */
+/**
+ * Targeted refreshes of `serverGroups` by Auto Scaling group name. A server group written with a
+ * change (instances launched or terminated, lifecycle or health states, capacity ...) has its
+ * target groups read as well, told which instances should be registered (those `InService`), so
+ * their target health follows the group (see `TargetGroupRefresher`).
+ */
 export class ServerGroupRefresher extends AwsTargetedRefresher {
   readonly types = ['serverGroups'] as const;
   protected readonly agentKind = ClusterCachingAgent.KIND;
@@ -251,4 +338,33 @@ export class ServerGroupRefresher extends AwsTargetedRefresher {
   protected readers() {
     return { autoScalingGroupName: readServerGroupsByName };
   }
+
+  protected override followUps(
+    _item: RefreshItem,
+    records: readonly CacheRecord[],
+    ctx: { scope: AwsScope; readStartedAt: Date },
+  ): FollowUpRefresh[] {
+    return records
+      .filter((r) => r.type === 'serverGroups')
+      .flatMap((record) => {
+        const asg = record.attributes.asg as AutoScalingGroupAttributes;
+        const vpcId = str(record.attributes.vpcId) ?? null;
+        const inService = (asg.instances ?? []).flatMap((i) =>
+          i.lifecycleState === 'InService' && typeof i.instanceId === 'string' ? [i.instanceId] : [],
+        );
+        const targetGroupArns = (asg.targetGroupARNs ?? []).filter((a): a is string => typeof a === 'string');
+        return targetGroupsOf(targetGroupArns, ctx.scope, vpcId).map(({ arn, key }): FollowUpRefresh => ({
+          type: 'targetGroups',
+          key,
+          target: targetHealthRecheck(arn, ctx.readStartedAt, inService),
+          ifChanged: record.key,
+        }));
+      });
+  }
+}
+
+/** The members of a cached `asg` the follow-ups read (camelCased `AutoScalingGroup`). */
+interface AutoScalingGroupAttributes {
+  targetGroupARNs?: unknown[];
+  instances?: { instanceId?: unknown; lifecycleState?: unknown }[];
 }

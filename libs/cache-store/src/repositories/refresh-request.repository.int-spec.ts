@@ -166,6 +166,28 @@ describe('RefreshRequestRepository', () => {
       expect(second.id).not.toBe(first.id);
       expect(await a.refreshes.countByStatus()).toEqual({ pending: 1, claimed: 1 });
     });
+
+    it('parks a delayed request until its delay is over; an immediate ask for the key overtakes it', async () => {
+      const [delayed] = await a.refreshes.enqueue([
+        { ...instanceRequest('i-0abc0002', ago(0)), delayMs: 30_000 },
+        { ...instanceRequest('i-0abc0003', ago(0)), delayMs: 30_000 },
+      ]);
+      expect(await backoffSeconds(delayed.id)).toBeGreaterThan(25);
+      expect(await claim(a, 'worker-a')).toEqual([]);
+
+      // An event for the first key while it waits: one request, claimable at once.
+      const [now] = await a.refreshes.enqueue([instanceRequest('i-0abc0002', ago(0))]);
+      expect(now).toEqual({ id: delayed.id, key: delayed.key, coalesced: true });
+      expect((await claim(a, 'worker-a')).map((r) => r.key)).toEqual([delayed.key]);
+      expect(await a.refreshes.countByStatus()).toEqual({ pending: 1, claimed: 1 });
+
+      // A second delayed ask never pushes the wait further out than the first.
+      const [third] = await a.refreshes.enqueue([
+        { ...instanceRequest('i-0abc0003', ago(0)), delayMs: 600_000 },
+      ]);
+      expect(third.coalesced).toBe(true);
+      expect(await backoffSeconds(third.id)).toBeLessThan(31);
+    });
   });
 
   describe('claimBatch', () => {

@@ -16,6 +16,12 @@ export interface RefreshEnqueue {
   requestedAt: Date;
   /** Extra detail the refresher needs (ids the key lacks ...). */
   target?: Record<string, unknown> | null;
+  /**
+   * Not claimable before this many milliseconds from now (database time, at most an hour): a
+   * re-check of something still settling. Default 0. A pending request for the key keeps the
+   * earlier of the two.
+   */
+  delayMs?: number;
 }
 
 export interface EnqueuedRefresh {
@@ -70,7 +76,10 @@ export class RefreshRequestRepository {
     @Optional() @Inject(CACHE_PROJECTION) private readonly projection: CacheProjectionPort | null = null,
   ) {}
 
-  /** Enqueues many requests in one statement; a key already pending absorbs the new request. */
+  /**
+   * Enqueues many requests in one statement; a key already pending absorbs the new request and
+   * becomes claimable at the earlier of the two times (an immediate ask overtakes a delayed one).
+   */
   async enqueue(requests: readonly RefreshEnqueue[]): Promise<EnqueuedRefresh[]> {
     if (requests.length === 0) return [];
     const merged = mergeByKey(requests);
@@ -99,9 +108,11 @@ export class RefreshRequestRepository {
   ): Promise<ProjectedRequestRow[]> {
     return db.query(
       `INSERT INTO refresh_request AS r (type, key, account, region, target, origin, requested_at, request_count, not_before)
-       SELECT i.type, i.key, i.account, i.region, i.target, i.origin, i.requested_at, i.request_count, now()
+       SELECT i.type, i.key, i.account, i.region, i.target, i.origin, i.requested_at, i.request_count,
+              now() + make_interval(secs => i.delay_ms / 1000)
          FROM json_to_recordset($1::json)
-           AS i(type text, key text, account text, region text, target jsonb, origin text, requested_at timestamptz, request_count int)
+           AS i(type text, key text, account text, region text, target jsonb, origin text, requested_at timestamptz,
+                request_count int, delay_ms double precision)
        ON CONFLICT (key) WHERE status = 'pending' DO UPDATE
           SET requested_at = GREATEST(r.requested_at, excluded.requested_at),
               request_count = r.request_count + excluded.request_count,
@@ -340,6 +351,7 @@ function mergeByKey(requests: readonly RefreshEnqueue[]) {
       origin: RefreshOrigin;
       requested_at: string;
       request_count: number;
+      delay_ms: number;
     }
   >();
   for (const r of requests) {
@@ -354,10 +366,12 @@ function mergeByKey(requests: readonly RefreshEnqueue[]) {
         origin: r.origin,
         requested_at: r.requestedAt.toISOString(),
         request_count: 1,
+        delay_ms: delayOf(r),
       });
       continue;
     }
     existing.request_count += 1;
+    existing.delay_ms = Math.min(existing.delay_ms, delayOf(r));
     if (r.requestedAt.toISOString() > existing.requested_at)
       existing.requested_at = r.requestedAt.toISOString();
     if (ORIGIN_RANK[r.origin] > ORIGIN_RANK[existing.origin]) existing.origin = r.origin;
@@ -382,6 +396,15 @@ interface ProjectedRequestRow {
   requested_at: Date;
   processed_at: Date | null;
   processed_count: number | null;
+}
+
+/** Longest delay a request can be given: a re-check is never parked for longer than this. */
+const MAX_DELAY_MS = 3_600_000;
+
+/** The request's delay, within [0, MAX_DELAY_MS]; anything not a positive number is none. */
+function delayOf(r: RefreshEnqueue): number {
+  const delay = r.delayMs ?? 0;
+  return Number.isFinite(delay) && delay > 0 ? Math.min(delay, MAX_DELAY_MS) : 0;
 }
 
 interface RequestRow {

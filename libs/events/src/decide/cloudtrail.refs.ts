@@ -257,6 +257,11 @@ on(
     'CompleteLifecycleAction',
     'EnableMetricsCollection',
     'DisableMetricsCollection',
+    // Server groups carry their scheduled actions.
+    'PutScheduledUpdateGroupAction',
+    'BatchPutScheduledUpdateGroupAction',
+    'DeleteScheduledAction',
+    'BatchDeleteScheduledAction',
   ],
   (req, res) => [
     serverGroupRef(get(req, 'autoScalingGroupName') ?? find(res, ['autoScalingGroupName'], 2)),
@@ -264,6 +269,10 @@ on(
     instanceRef(get(req, 'instanceId')),
     ...strings(get(req, 'targetGroupARNs')).map((arn) => targetGroupRef({ arn })),
     ...strings(get(req, 'loadBalancerNames')).map((name) => classicLoadBalancerRef(name)),
+    // AttachTrafficSources / DetachTrafficSources: [{identifier, type}], an ELBv2 target group ARN.
+    ...strings(get(req, 'trafficSources'))
+      .filter(isJsonObject)
+      .map((source) => targetGroupRef({ arn: get(source, 'identifier') })),
   ],
 );
 
@@ -276,6 +285,25 @@ on('aws.autoscaling', ['CreateOrUpdateTags', 'DeleteTags'], (req) =>
 
 // Elastic Load Balancing (classic and v2 share the event source) ------------------------------------
 
+/**
+ * The target groups listener or rule actions forward to (`targetGroupArn`, or weighted
+ * `forwardConfig.targetGroups`): attaching a target group to a listener changes its load
+ * balancers and starts health checks on its targets.
+ */
+function actionTargetGroups(actions: JsonValue | undefined): (ResourceRef | undefined)[] {
+  return strings(actions)
+    .filter(isJsonObject)
+    .flatMap((action) => {
+      const forward = get(action, 'forwardConfig');
+      const weighted = isJsonObject(forward)
+        ? strings(get(forward, 'targetGroups')).filter(isJsonObject)
+        : [];
+      return [get(action, 'targetGroupArn'), ...weighted.map((tg) => get(tg, 'targetGroupArn'))]
+        .filter((arn) => arn !== undefined)
+        .map((arn) => targetGroupRef({ arn }));
+    });
+}
+
 /** A load balancer named by ARN (ELBv2) or by name (classic). */
 function anyLoadBalancer(req: JsonObject | null): ResourceRef | undefined {
   const arn = get(req, 'loadBalancerArn');
@@ -283,6 +311,26 @@ function anyLoadBalancer(req: JsonObject | null): ResourceRef | undefined {
     ? loadBalancerRefFromArn(arn)
     : classicLoadBalancerRef(get(req, 'loadBalancerName'));
 }
+
+on('aws.elasticloadbalancing', ['CreateListener'], (req) => [
+  anyLoadBalancer(req),
+  ...actionTargetGroups(get(req, 'defaultActions')),
+]);
+
+on('aws.elasticloadbalancing', ['ModifyListener'], (req) => [
+  loadBalancerRefFromArn(get(req, 'listenerArn')),
+  ...actionTargetGroups(get(req, 'defaultActions')),
+]);
+
+on('aws.elasticloadbalancing', ['CreateRule'], (req) => [
+  loadBalancerRefFromArn(get(req, 'listenerArn')),
+  ...actionTargetGroups(get(req, 'actions')),
+]);
+
+on('aws.elasticloadbalancing', ['ModifyRule'], (req) => [
+  loadBalancerRefFromArn(get(req, 'ruleArn')),
+  ...actionTargetGroups(get(req, 'actions')),
+]);
 
 on('aws.elasticloadbalancing', ['CreateLoadBalancer'], (req, res) => {
   const created = strings(get(res, 'loadBalancers')).filter(isJsonObject);
@@ -313,7 +361,6 @@ on(
     'SetSecurityGroups',
     'SetSubnets',
     'SetIpAddressType',
-    'CreateListener',
     // classic
     'ConfigureHealthCheck',
     'CreateLoadBalancerListeners',
@@ -344,13 +391,11 @@ on(
 
 on(
   'aws.elasticloadbalancing',
-  ['ModifyListener', 'DeleteListener', 'AddListenerCertificates', 'RemoveListenerCertificates', 'CreateRule'],
+  ['DeleteListener', 'AddListenerCertificates', 'RemoveListenerCertificates'],
   (req) => [loadBalancerRefFromArn(get(req, 'listenerArn'))],
 );
 
-on('aws.elasticloadbalancing', ['ModifyRule', 'DeleteRule'], (req) => [
-  loadBalancerRefFromArn(get(req, 'ruleArn')),
-]);
+on('aws.elasticloadbalancing', ['DeleteRule'], (req) => [loadBalancerRefFromArn(get(req, 'ruleArn'))]);
 
 on('aws.elasticloadbalancing', ['SetRulePriorities'], (req) =>
   strings(get(req, 'rulePriorities'))

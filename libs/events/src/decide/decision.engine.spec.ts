@@ -514,6 +514,13 @@ describe('decide', () => {
       ]);
     });
 
+    const TG_ARN = (name: string) =>
+      `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/73e2d6bc24d8a067`;
+    const LB_ARN =
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web-prod/50dc6c495c0c9188';
+    const LISTENER_ARN =
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web-prod/50dc6c495c0c9188/f2f7dc8efc522ab2';
+
     const call = (
       source: string,
       eventName: string,
@@ -685,6 +692,83 @@ describe('decide', () => {
             'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/net/web-nlb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
         }),
         ['aws:loadBalancers:prod:us-east-1:web-nlb:*:network'],
+      ],
+      [
+        'CreateListener forwarding to a target group',
+        call('aws.elasticloadbalancing', 'CreateListener', {
+          loadBalancerArn: LB_ARN,
+          protocol: 'HTTPS',
+          port: 443,
+          defaultActions: [{ type: 'forward', targetGroupArn: TG_ARN('web-prod') }],
+        }),
+        [
+          'aws:loadBalancers:prod:us-east-1:web-prod:*:application',
+          'aws:targetGroups:prod:us-east-1:web-prod:*:*',
+        ],
+      ],
+      [
+        'ModifyListener with a weighted forward to two target groups',
+        call('aws.elasticloadbalancing', 'ModifyListener', {
+          listenerArn: LISTENER_ARN,
+          defaultActions: [
+            {
+              type: 'forward',
+              forwardConfig: {
+                targetGroups: [
+                  { targetGroupArn: TG_ARN('web-prod-blue'), weight: 90 },
+                  { targetGroupArn: TG_ARN('web-prod-green'), weight: 10 },
+                ],
+              },
+            },
+          ],
+        }),
+        [
+          'aws:loadBalancers:prod:us-east-1:web-prod:*:application',
+          'aws:targetGroups:prod:us-east-1:web-prod-blue:*:*',
+          'aws:targetGroups:prod:us-east-1:web-prod-green:*:*',
+        ],
+      ],
+      [
+        'CreateRule',
+        call('aws.elasticloadbalancing', 'CreateRule', {
+          listenerArn: LISTENER_ARN,
+          priority: 10,
+          conditions: [{ field: 'path-pattern', values: ['/api/*'] }],
+          actions: [{ type: 'forward', targetGroupArn: TG_ARN('web-api') }],
+        }),
+        [
+          'aws:loadBalancers:prod:us-east-1:web-prod:*:application',
+          'aws:targetGroups:prod:us-east-1:web-api:*:*',
+        ],
+      ],
+      [
+        'AttachTrafficSources',
+        call('aws.autoscaling', 'AttachTrafficSources', {
+          autoScalingGroupName: 'web-prod-v001',
+          trafficSources: [{ identifier: TG_ARN('web-prod'), type: 'elbv2' }],
+        }),
+        [
+          'aws:serverGroups:web-prod:prod:us-east-1:web-prod-v001',
+          'aws:targetGroups:prod:us-east-1:web-prod:*:*',
+        ],
+      ],
+      [
+        'PutScheduledUpdateGroupAction',
+        call('aws.autoscaling', 'PutScheduledUpdateGroupAction', {
+          autoScalingGroupName: 'web-prod-v001',
+          scheduledActionName: 'weekday-morning',
+          recurrence: '0 7 * * MON-FRI',
+          desiredCapacity: 4,
+        }),
+        ['aws:serverGroups:web-prod:prod:us-east-1:web-prod-v001'],
+      ],
+      [
+        'BatchDeleteScheduledAction',
+        call('aws.autoscaling', 'BatchDeleteScheduledAction', {
+          autoScalingGroupName: 'web-prod-v001',
+          scheduledActionNames: ['weekday-morning'],
+        }),
+        ['aws:serverGroups:web-prod:prod:us-east-1:web-prod-v001'],
       ],
       [
         'AddTags on a target group',

@@ -14,6 +14,7 @@ export const awsSchema = z.strictObject({
       autoScaling: rate.optional(),
       elasticLoadBalancingV2: rate.optional(),
       configService: rate.optional(),
+      cloudWatch: rate.optional(),
     })
     .default({}),
   /** Attempts per AWS call, first one included (SDK adaptive retry mode). */
@@ -30,6 +31,7 @@ export const awsSchema = z.strictObject({
       autoScaling: endpoint.optional(),
       elasticLoadBalancingV2: endpoint.optional(),
       configService: endpoint.optional(),
+      cloudWatch: endpoint.optional(),
       sts: endpoint.optional(),
     })
     .default({}),
@@ -40,6 +42,17 @@ export const awsSchema = z.strictObject({
     .default('spinnaker-event-cache'),
   /** Lifetime of assumed-role credentials; they are refreshed 10 minutes before they expire. */
   assumeRoleDurationSeconds: z.number().int().min(900).max(43_200).default(3_600),
+  /**
+   * Target health re-checks: a target group refresh that finds targets still settling (`initial`,
+   * `draining`, or instances of its server group not registered yet) reads it again after
+   * `recheckSeconds`, until `windowSeconds` after the change that started it (0 = no re-checks).
+   */
+  targetHealth: z
+    .strictObject({
+      recheckSeconds: z.number().int().min(1).max(300).default(5),
+      windowSeconds: z.number().int().min(0).max(3_600).default(600),
+    })
+    .default({ recheckSeconds: 5, windowSeconds: 600 }),
 });
 
 export type AwsConfig = z.infer<typeof awsSchema>;

@@ -65,6 +65,23 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('re-checks settling target health every 5 s for 10 minutes unless told otherwise, within bounds', () => {
+    expect(loadConfig('caching-agents', {}).aws.targetHealth).toEqual({
+      recheckSeconds: 5,
+      windowSeconds: 600,
+    });
+    const config = loadConfig('caching-agents', {
+      EVENT_CACHE_CONFIG: file(
+        'aws: { targetHealth: { recheckSeconds: 2 }, endpoints: { cloudWatch: http://localhost:4566 } }\n',
+      ),
+    });
+    expect(config.aws.targetHealth).toEqual({ recheckSeconds: 2, windowSeconds: 600 });
+    expect(config.aws.endpoints.cloudWatch).toBe('http://localhost:4566');
+    expect(problems({ EVENT_CACHE_CONFIG: file('aws: { targetHealth: { recheckSeconds: 0 } }\n') })).toEqual([
+      expect.stringMatching(/^aws\.targetHealth\.recheckSeconds: /),
+    ]);
+  });
+
   it('reads the accounts section in Clouddriver field names and defaults environment to prod', () => {
     const config = loadConfig('gate-endpoint', { EVENT_CACHE_CONFIG: file(ACCOUNTS) });
     expect(config.accounts.map((a) => [a.name, a.environment, a.regions.map((r) => r.name)])).toEqual([
