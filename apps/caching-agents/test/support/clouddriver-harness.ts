@@ -1,4 +1,4 @@
-import type { CacheRecord, CachingAgent, RefreshItem, TargetedRefresher } from '@event-cache/agents';
+import type { CachingAgent, RefreshItem, TargetedRefresher } from '@event-cache/agents';
 import { type AwsAgentAccount, createAwsAgents, type AwsAgents } from '@event-cache/aws-agents';
 import { type CacheStore, openCacheStore } from '@event-cache/cache-store';
 import { ClouddriverProjection } from '@event-cache/clouddriver-projection';
@@ -71,21 +71,14 @@ export class ProjectionHarness {
     return provider.create(account, region);
   }
 
-  /**
-   * One complete run, written as the agent runtime writes it: in `region` (default us-east-1),
-   * its records passed through `records` first when given (for reads an agent does not make yet).
-   */
-  async run(
-    kind: string,
-    now = new Date(),
-    options: { region?: string; records?: (loaded: CacheRecord[]) => CacheRecord[] } = {},
-  ): Promise<void> {
+  /** One complete run, written as the agent runtime writes it, in `region` (default us-east-1). */
+  async run(kind: string, now = new Date(), options: { region?: string } = {}): Promise<void> {
     const agent = this.agent(kind, ACCOUNT, options.region ?? REGION);
     const result = await agent.load({ signal: new AbortController().signal, now: () => now });
     await this.store.resources.writeAgentResult({
       agent: agent.id,
       authoritativeTypes: [...agent.authoritativeTypes],
-      resources: options.records ? options.records(result.resources) : result.resources,
+      resources: result.resources,
       fetchedAt: result.readStartedAt,
       complete: true,
     });
