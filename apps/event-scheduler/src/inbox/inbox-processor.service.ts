@@ -225,23 +225,20 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
 
   private async ensureListening(): Promise<void> {
     if (this.unlisten || this.stopping) return;
-    let lost = false;
     try {
-      const stop = await this.store.listen(
+      // listen() reports a lost connection only once it has resolved: by then this.unlisten holds it.
+      this.unlisten = await this.store.listen(
         [INBOX_CHANNEL],
         () => this.wakeup.notify(),
         (error) => {
-          lost = true;
           this.logger.warn({
             msg: 'inbox LISTEN connection lost; polling until it is back',
             err: error.message,
           });
-          if (this.unlisten === stop) this.unlisten = undefined;
-          void stop().catch(() => undefined);
+          void this.stopListening();
           this.wakeup.notify();
         },
       );
-      if (!lost) this.unlisten = stop;
     } catch (error) {
       this.logger.warn({
         msg: 'cannot LISTEN for inbox events; polling',
