@@ -4,6 +4,7 @@ export * from './config/config.module';
 export * from './logging/logger';
 export * from './errors/coded-error';
 export * from './errors/coded-error.filter';
+export * from './health/bounded';
 export * from './health/readiness';
 export * from './health/health.module';
 export * from './metrics/metrics.service';

@@ -130,6 +130,12 @@ export const databaseSchema = z
 export const configSchema = z.strictObject({
   database: databaseSchema.default(databaseSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
+  health: z
+    .strictObject({
+      /** Each readiness check gets this long to answer; after it, /health/ready says 503 naming it. */
+      readinessTimeoutMs: z.number().int().min(100).max(60_000).default(2_000),
+    })
+    .default({ readinessTimeoutMs: 2_000 }),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
