@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { CacheStore, type PendingInboxEvent, type StoreRepositories } from '@event-cache/cache-store';
 import { type DecisionContext, type IntervalAdjustment, agentKindsForTypes } from '@event-cache/events';
-import { APP_CONFIG, type AppConfig, MetricsService } from '@event-cache/platform';
+import { APP_CONFIG, type AppConfig, bounded, MetricsService } from '@event-cache/platform';
 import { ClouddriverPropagator } from '../clouddriver/clouddriver-propagator.service';
 import { DECISION_CONTEXT } from './decision-context.provider';
 import { type InboxPlan, type PlannedRefresh, planInboxBatch } from './inbox.planner';
@@ -78,12 +78,25 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
       name: 'inbox_processing_failures_total',
       help: 'Inbox batches that failed to commit (retried)',
     });
+    // Read at scrape time; a database that does not answer within the readiness timeout leaves
+    // the last value (and the scrape answers in time).
+    const scrapeMs = config.health.readinessTimeoutMs;
+    const pending = bounded(
+      () => store.inbox.countPending().catch(() => undefined),
+      scrapeMs,
+      () => undefined,
+    );
+    const byStatus = bounded(
+      () => store.refreshes.countByStatus().catch(() => undefined),
+      scrapeMs,
+      () => undefined,
+    );
     metrics.gauge({
       name: 'event_inbox_pending',
       help: 'Inbox events waiting for a decision (read at scrape time)',
       async collect() {
-        const pending = await store.inbox.countPending().catch(() => undefined);
-        if (pending !== undefined) this.set(pending);
+        const n = await pending();
+        if (n !== undefined) this.set(n);
       },
     });
     metrics.gauge({
@@ -91,10 +104,10 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
       help: 'Refresh requests by status (read at scrape time)',
       labelNames: ['status'],
       async collect() {
-        const byStatus = await store.refreshes.countByStatus().catch(() => undefined);
-        if (byStatus === undefined) return;
+        const counts = await byStatus();
+        if (counts === undefined) return;
         this.reset();
-        for (const [status, n] of Object.entries(byStatus)) this.set({ status }, n);
+        for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
       },
     });
   }
