@@ -14,5 +14,6 @@ export * from './http/request-body';
 export * from './input';
 export * from './http/bootstrap-http';
 export * from './http/secret.util';
+export * from './http/admin-auth.guard';
 export * from './http/run-service';
 export * from './platform.module';
