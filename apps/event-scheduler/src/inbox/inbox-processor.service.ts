@@ -21,9 +21,12 @@ interface Committed {
   refreshes: (PlannedRefresh & { coalesced: boolean })[];
 }
 
+const workerId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
 /** The channel the inbox insert trigger notifies (libs/cache-store). */
 const INBOX_CHANNEL = 'event_cache_inbox';
-const MAX_BACKOFF_MS = 10_000;
+/** Longest pause between two attempts while the database fails: it resumes within this of coming back. */
+const MAX_BACKOFF_MS = 5_000;
 /** Commit attempts of one claimed batch before it is left to its claim's expiry. */
 const MAX_ATTEMPTS = 3;
 
@@ -37,7 +40,8 @@ const MAX_ATTEMPTS = 3;
 @Injectable()
 export class InboxProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(InboxProcessor.name);
-  private readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** The claimer's id; a new one once a batch is let go, so that it is not claimed again at once. */
+  private worker = workerId();
   private readonly wakeup = new Wakeup();
   private readonly options: AppConfig['inbox'];
   private loop: Promise<void> | undefined;
@@ -137,10 +141,14 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
         worker: this.worker,
         limit: this.options.batchSize,
         claimTtlMs: this.options.claimTtlSeconds * 1000,
+        // It holds nothing now: what it claimed before is a claim whose answer was lost (a hung
+        // database that ran the statement after the client gave up), not worth a claim's expiry.
+        reclaimOwn: true,
       }));
     if (claimed.length === 0) return 0;
     this.unfinishedAttempts = this.unfinished === claimed ? this.unfinishedAttempts + 1 : 1;
     this.unfinished = this.unfinishedAttempts < MAX_ATTEMPTS ? claimed : undefined;
+    if (!this.unfinished) this.worker = workerId(); // let go: its claim expires, and anyone may take it then
     const plan = planInboxBatch(claimed, this.context);
     for (const failure of plan.failures) {
       this.logger.warn({ msg: 'inbox event could not be decided', ...failure });

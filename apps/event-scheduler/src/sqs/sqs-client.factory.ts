@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type AppConfig, ConfigError } from '@event-cache/platform';
+import { APP_CONFIG, type AppConfig, ConfigError } from '@event-cache/platform';
 
 const REGION_IN_HOST = /(?:^|\.)([a-z]{2}(?:-[a-z]+)+-\d)\./;
 
@@ -11,6 +11,16 @@ export function queueRegion(sqs: AppConfig['sqs']): string {
   if (!match) throw new ConfigError(['sqs.region: required when the queue URL does not name a region']);
   return match[1];
 }
+
+/** Injection token of the SQS client of the configured queue, `null` when none is configured. */
+export const SQS_CLIENT = Symbol('SQS_CLIENT');
+
+export const sqsClientProvider = {
+  provide: SQS_CLIENT,
+  useFactory: (config: AppConfig): SQSClient | null =>
+    config.sqs.queueUrl ? createSqsClient(config.sqs) : null,
+  inject: [APP_CONFIG],
+};
 
 /** An SQS client for the configured queue (a custom endpoint for LocalStack or another SQS). */
 export function createSqsClient(sqs: AppConfig['sqs']): SQSClient {

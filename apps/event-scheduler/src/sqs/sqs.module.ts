@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
+import { IntakeGate } from './intake-gate';
+import { sqsClientProvider } from './sqs-client.factory';
 import { SqsConsumer } from './sqs-consumer.provider';
 import { SqsIntakeController } from './sqs-intake.controller';
 import { SqsIntakeService } from './sqs-intake.service';
 
-/** The SQS consumer: transport (connected in service.ts) and the intake it dispatches to. */
+/**
+ * The SQS consumer: transport (connected in service.ts), the intake it dispatches to, and the gate
+ * that pauses receiving while the inbox cannot be written.
+ */
 @Module({
   controllers: [SqsIntakeController],
-  providers: [SqsIntakeService, SqsConsumer],
+  providers: [sqsClientProvider, IntakeGate, SqsIntakeService, SqsConsumer],
   exports: [SqsConsumer],
 })
 export class SqsModule {}
