@@ -5,6 +5,8 @@ export enum AppErrorCode {
   BadRequest = 'bad_request',
   NotFound = 'not_found',
   Unauthorized = 'unauthorized',
+  /** The same admin action is already running (one dead-letter redrive at a time). */
+  Conflict = 'conflict',
 }
 
 export function statusForErrorCode(code: string): number {
@@ -15,6 +17,8 @@ export function statusForErrorCode(code: string): number {
       return 401;
     case AppErrorCode.NotFound:
       return 404;
+    case AppErrorCode.Conflict:
+      return 409;
     case StoreErrorCode.DatabaseUnavailable:
       return 503;
     default:
