@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(8092);
     expect(config.log.level).toBe('info');
     expect(config.polling.defaultIntervalSeconds).toBe(30);
-    expect(config.polling.reconcileIntervalSeconds).toBe(600);
+    expect(config.polling.reconcileIntervalSeconds).toBe(3_600);
     expect(config.accounts).toEqual([]);
   });
 
