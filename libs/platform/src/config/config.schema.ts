@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { agentsSchema } from './agents.config';
 import { awsSchema } from './aws.config';
+
+export { AWS_RATE_LIMIT_DEFAULTS } from './aws.config';
 import { forwarderSchema } from './forwarder.config';
 import {
   adminSchema,
