@@ -22,19 +22,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import {
-  AgentRuntime,
-  type CacheRecord,
-  type CacheWriterPort,
-  DEFAULT_SCHEDULER_OPTIONS,
-  InMemoryAgentStore,
-  VirtualClock,
-} from '@event-cache/agents';
+import { InMemoryAgentStore, VirtualClock } from '@event-cache/agents';
 import { createAwsAgents } from '@event-cache/aws-agents';
 import { instanceKey, serverGroupKey } from '@event-cache/events';
 import { configSchema } from '@event-cache/platform';
-import { type AccountShape, AwsDouble, type LatencyModel, mulberry32, VERSION_TAG } from './aws-double';
+import { type AccountShape, AwsDouble, type LatencyModel, mulberry32 } from './aws-double';
 import { percentile, printTable, round } from './bench-support';
+import { simulatedRuntime, StalenessTracker } from './simulation';
 
 const HOUR = 3_600_000;
 const WARM_UP = 60_000;
@@ -91,14 +85,13 @@ async function simulate(eventDriven: boolean, rates: typeof RATES): Promise<Outc
     },
   }));
   if (eventDriven) store.heartbeat(ACCOUNT.name, REGION, new Date(start + 2 * HOUR));
-  const runtime = new AgentRuntime({
+  const runtime = simulatedRuntime({
     accounts: [ACCOUNT],
     polling: CONFIG.polling,
     providers,
     refreshers: counted,
-    ports: { ...store.ports(), cache: tracker.wrap(store.cachePort) },
-    scheduler: { owner: 'bench', firstRunSpreadMs: DEFAULT_SCHEDULER_OPTIONS.firstRunSpreadMs },
-    refresh: { worker: 'bench' },
+    store,
+    tracker,
     clock,
   });
 
@@ -163,76 +156,6 @@ async function simulate(eventDriven: boolean, rates: typeof RATES): Promise<Outc
     batches,
     wallSeconds: (performance.now() - wall) / 1_000,
   };
-}
-
-/** When the cache first holds each change: watches every write through the cache port. */
-class StalenessTracker {
-  private readonly pending = new Map<string, { version: number; at: number }[]>();
-  private readonly samples: number[] = [];
-
-  constructor(
-    private readonly clock: VirtualClock,
-    private readonly store: InMemoryAgentStore,
-  ) {}
-
-  changed(key: string, version: number): void {
-    const list = this.pending.get(key) ?? [];
-    list.push({ version, at: this.clock.now().getTime() });
-    this.pending.set(key, list);
-  }
-
-  wrap(port: CacheWriterPort): CacheWriterPort {
-    return {
-      write: async (records, options) => {
-        const result = await port.write(records, options);
-        this.observe(records);
-        return result;
-      },
-      writeAgentResult: async (run) => {
-        const result = await port.writeAgentResult(run);
-        this.observe(run.resources);
-        return result;
-      },
-      evict: (keys, fetchedAt) => port.evict(keys, fetchedAt),
-    };
-  }
-
-  finish(): { samples: number[]; unresolved: number } {
-    const now = this.clock.now().getTime();
-    let unresolved = 0;
-    for (const list of this.pending.values()) {
-      for (const change of list) {
-        this.samples.push(now - change.at);
-        unresolved++;
-      }
-    }
-    this.pending.clear();
-    return { samples: this.samples, unresolved };
-  }
-
-  private observe(records: readonly CacheRecord[]): void {
-    const now = this.clock.now().getTime();
-    for (const { key } of records) {
-      const list = this.pending.get(key);
-      if (!list) continue;
-      const stored = this.store.records.get(key);
-      const version = stored ? versionIn(stored.record.attributes) : -1;
-      const left = list.filter((change) => {
-        if (change.version > version) return true;
-        this.samples.push(now - change.at);
-        return false;
-      });
-      if (left.length) this.pending.set(key, left);
-      else this.pending.delete(key);
-    }
-  }
-}
-
-/** The version tag in an instance's `tags` or a server group's `asg.tags`. */
-function versionIn(attributes: Record<string, unknown>): number {
-  const tags = (attributes.tags ?? (attributes.asg as { tags?: unknown } | undefined)?.tags) as
-    { key?: string; value?: string }[] | undefined;
-  return Number(tags?.find((t) => t.key === VERSION_TAG)?.value ?? -1);
 }
 
 function describe(o: Outcome) {

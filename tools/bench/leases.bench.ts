@@ -262,15 +262,17 @@ function report(stats: PhaseStats[]): void {
   const oursSat = find('ours, saturated');
   const baseSat = find('baseline, saturated');
   const ratio = base.perSec > 0 ? ours.perSec / base.perSec : 0;
+  // The ceiling ratio (interval 0), null when BENCH_CEILING_SECONDS=0 skipped it.
+  const saturatedRatio =
+    oursSat && baseSat ? (baseSat.perSec > 0 ? oursSat.perSec / baseSat.perSec : 0) : null;
   const rows: [string, string][] = [
     ...section(`steady (1 s interval, ${SECONDS} s each)`, ours, base),
     ['ratio ours / baseline', `${n(ratio, 2)}x (target >= 10)`],
   ];
-  if (oursSat && baseSat) {
-    const satRatio = baseSat.perSec > 0 ? oursSat.perSec / baseSat.perSec : 0;
+  if (oursSat && baseSat && saturatedRatio !== null) {
     rows.push(['', ''], ...section(`saturated (interval 0, ${CEILING_SECONDS} s each)`, oursSat, baseSat), [
       'ceiling ratio ours / baseline',
-      `${n(satRatio, 2)}x`,
+      `${n(saturatedRatio, 2)}x`,
     ]);
   }
   printTable(
@@ -296,6 +298,7 @@ function report(stats: PhaseStats[]): void {
       acquisitionsPerSec: round(ours.perSec),
       baselineAcquisitionsPerSec: round(base.perSec),
       ratio: round(ratio, 2),
+      saturatedRatio: saturatedRatio === null ? null : round(saturatedRatio, 2),
       p99StartLagMs: round(ours.lagP99, 1),
     }),
   );

@@ -214,7 +214,9 @@ describe('caching-agents scheduler on PostgreSQL', () => {
       intervalReason: 'base 250ms (polling.defaultIntervalSeconds) × 4 (environment nonprod) = 1s',
     });
     for (const s of [prod, nonprod]) {
-      expect(s.nextRunAt.getTime() - s.lastRun!.startedAt.getTime()).toBe(s.intervalMs);
+      // On the agent's slot of its interval: one interval after the start, give or take half of it.
+      const gap = s.nextRunAt.getTime() - s.lastRun!.startedAt.getTime();
+      expect(Math.abs(gap - s.intervalMs)).toBeLessThanOrEqual(s.intervalMs / 2);
     }
     const count = (account: string) => runs.filter((r) => r.agentId.startsWith(`${account}/`)).length;
     expect(count('prod')).toBeGreaterThanOrEqual(4);

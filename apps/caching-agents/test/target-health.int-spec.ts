@@ -17,6 +17,7 @@ import type { AgentRuntime } from '@event-cache/agents';
 import { AwsClientPool, type AwsConfig, createAwsAgents } from '@event-cache/aws-agents';
 import { type CacheStore, openCacheStore, refreshRequestFor } from '@event-cache/cache-store';
 import { instanceKey, serverGroupKey } from '@event-cache/events';
+import { AWS_RATE_LIMIT_DEFAULTS } from '@event-cache/platform';
 import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventually, PROD, replica } from './support/fake-agents';
@@ -38,8 +39,11 @@ const TG_KEY = `aws:targetGroups:prod:us-east-1:orders-main-tg:instance:${VPC}`;
 const SG_KEY = serverGroupKey({ account: 'prod', region: REGION, serverGroup: GROUP })!;
 
 const AWS: AwsConfig = {
-  rateLimitPerSecond: 1_000,
-  rateLimitPerSecondByService: {},
+  // AWS's buckets, roomy: the test is not about pacing.
+  rateLimits: Object.fromEntries(
+    Object.keys(AWS_RATE_LIMIT_DEFAULTS).map((name) => [name, { capacity: 1_000, refillPerSecond: 1_000 }]),
+  ) as AwsConfig['rateLimits'],
+  rateLimitShare: 1,
   maxAttempts: 1,
   endpoints: {},
   assumeRoleSessionName: 'spinnaker-event-cache',

@@ -30,14 +30,14 @@ const config = configSchema.parse({
       configSource: { aggregatorName: 'org-aggregator', region: 'us-east-1' },
     },
   ],
-  aws: { rateLimitPerSecondByService: { ec2: 20 }, endpoint: 'http://localhost:4566' },
+  aws: { rateLimitShare: 0.5, endpoint: 'http://localhost:4566' },
 });
 
 describe('createAwsAgents', () => {
   it('accepts the validated config: aws defaults and per-account configSource', () => {
     expect(config.aws).toEqual({
       ...AWS_CONFIG,
-      rateLimitPerSecondByService: { ec2: 20 },
+      rateLimitShare: 0.5,
       endpoint: 'http://localhost:4566',
     });
     expect(config.accounts[1].configSource).toEqual({

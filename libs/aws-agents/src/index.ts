@@ -27,6 +27,13 @@ export {
   type AwsCredentialIdentityProvider,
 } from './clients/account-credentials';
 export { TokenBucket, type TokenBucketOptions } from './clients/token-bucket';
+export {
+  AwsRateLimiter,
+  rateLimitBuckets,
+  type AwsRateLimitBucket,
+  type AwsRateLimiterOptions,
+  type RateLimitedService,
+} from './clients/aws-rate-limits';
 export { THROTTLING_ERROR_NAMES, describeAwsError, isThrottlingError } from './aws/aws-errors';
 
 // Agents and refreshers (for hosts that wire them one by one, and for new agents to follow)

@@ -13,6 +13,7 @@ import type { SchedulerMetrics } from './agents.metrics';
 import { type Clock, retryDelay, Wakeup } from './clock';
 import type { IntervalPolicy } from './interval.policy';
 import { type HeldLease, LeaseKeeper } from './lease-keeper';
+import { nextRunAt, stableHash } from './run-phases';
 import type { AgentLogger, SchedulerOptions } from './runtime-options';
 import type { ScheduleTuner } from './schedule-tuner';
 
@@ -273,19 +274,19 @@ export class AgentScheduler {
     }
   }
 
-  /** Start-to-start at the interval in force; a run longer than that gets a short pause first. */
+  /**
+   * About one interval in force after the start, on the agent's slot (its phase of the interval),
+   * so agents spread over the interval whatever made them run together; a run longer than the
+   * interval gets a short pause first.
+   */
   private nextRun(entry: AgentEntry, startedAt: Date, finishedAt: Date): Date {
-    const interval = this.deps.tuner.intervalFor(entry);
-    return new Date(Math.max(startedAt.getTime() + interval, finishedAt.getTime() + interval / 10));
+    const { tuner } = this.deps;
+    return new Date(
+      nextRunAt(
+        { startedAt: startedAt.getTime(), finishedAt: finishedAt.getTime() },
+        tuner.intervalFor(entry),
+        tuner.phaseOf(entry),
+      ),
+    );
   }
-}
-
-/** FNV-1a: a stable spread of first runs (every replica computes the same). */
-function stableHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

@@ -3,6 +3,7 @@ import type { AgentCatalog, AgentEntry } from './agent-catalog';
 import type { RunOutcome, SchedulerMetrics } from './agents.metrics';
 import type { Clock } from './clock';
 import { formatDuration, type IntervalPolicy } from './interval.policy';
+import { RunPhases } from './run-phases';
 import type { AgentLogger } from './runtime-options';
 
 interface Change {
@@ -16,11 +17,13 @@ interface Change {
  * Keeps every agent's interval in force and records each change with its reason: reads the
  * schedules (admin overrides, the shared throttling factor) and the pipeline health, backs an
  * account/region off on throttling and walks it back on success. When an interval shrinks, the
- * next run is brought forward, so a pipeline turning unhealthy falls back to polling at once.
+ * next run is brought forward, so a pipeline turning unhealthy falls back to polling at once. It
+ * also keeps every agent's phase (`RunPhases`) from the schedule of all replicas.
  */
 export class ScheduleTuner {
   private states = new Map<string, AgentScheduleState>();
   private healthy = new Set<string>();
+  private readonly phases = new RunPhases();
 
   constructor(
     private readonly deps: {
@@ -41,6 +44,7 @@ export class ScheduleTuner {
     const [rows, pipelines] = await Promise.all([this.deps.schedules.list(), this.deps.health.list(now)]);
     this.healthy = new Set(pipelines.filter((p) => p.healthy).map((p) => scope(p.account, p.region)));
     this.states = new Map(rows.map((r) => [r.agentId, r]));
+    this.phases.update(rows);
     const changes: Change[] = [];
     for (const entry of this.deps.catalog.entries) {
       const recorded = this.states.get(entry.agent.id);
@@ -54,6 +58,11 @@ export class ScheduleTuner {
     const state = this.states.get(entry.agent.id);
     return this.decide(entry, state?.dynamicFactor ?? 1, state?.override ?? null, this.deps.clock.now())
       .intervalMs;
+  }
+
+  /** Where in its interval the agent runs (`RunPhases`): a fraction in [0, 1). */
+  phaseOf(entry: AgentEntry): number {
+    return this.phases.of(entry.agent.id);
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AgentContext } from '@event-cache/agents';
+import { AWS_RATE_LIMIT_DEFAULTS } from '@event-cache/platform';
 import { AwsClientPool } from '../clients/aws-client.factory';
 import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
 import type { AwsScope } from '../kinds/aws-caching-agent';
@@ -42,8 +43,8 @@ export const SUBNET_B = 'subnet-0a1b2c3d4e5f60002';
 
 /** The `aws` config section with its defaults (what the schema produces for an empty section). */
 export const AWS_CONFIG: AwsConfig = {
-  rateLimitPerSecond: 10,
-  rateLimitPerSecondByService: {},
+  rateLimits: AWS_RATE_LIMIT_DEFAULTS,
+  rateLimitShare: 1,
   maxAttempts: 3,
   endpoints: {},
   assumeRoleSessionName: 'spinnaker-event-cache',

@@ -123,47 +123,87 @@ describe('AwsClientPool', () => {
     expect(seen.map((r) => `${r.hostname}:${r.port}`)).toEqual(['ec2-emulator:4599', 'emulator:4566']);
   });
 
-  it('rate-limits each account/region/service on its own, with per-service rates', async () => {
-    const waits: string[] = [];
-    const { clients } = pool(
-      { rateLimitPerSecond: 2, rateLimitPerSecondByService: { autoScaling: 1 } },
-      (r) => ({ status: 200, body: r.hostname.startsWith('autoscaling') ? ASG_OK : EC2_OK }),
-      {
-        now: () => 0,
-        sleep: (ms) => {
-          waits.push(`${ms}`);
-          return Promise.resolve();
-        },
+  /** A recording sleep on a stopped clock: every wait for a token, in ms. */
+  function stoppedClock() {
+    const waits: number[] = [];
+    const options: AwsClientPoolOptions = {
+      now: () => 0,
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
       },
+    };
+    return { waits, options };
+  }
+  const limits = (overrides: Partial<AwsConfig['rateLimits']>): Partial<AwsConfig> => ({
+    rateLimits: { ...AWS_CONFIG.rateLimits, ...overrides },
+  });
+
+  it("paces each account/region on AWS's buckets: a burst of capacity, then the refill rate", async () => {
+    const { waits, options } = stoppedClock();
+    const { clients } = pool(
+      limits({
+        ec2Describe: { capacity: 2, refillPerSecond: 2 },
+        autoScaling: { capacity: 1, refillPerSecond: 1 },
+      }),
+      (r) => ({ status: 200, body: r.hostname.startsWith('autoscaling') ? ASG_OK : EC2_OK }),
+      options,
     );
     const ec2 = clients.ec2(direct, 'us-east-1');
-    for (let i = 0; i < 4; i++) await ec2.send(new DescribeInstancesCommand({}));
-    expect(waits).toEqual(['500', '1000']); // 2/s: two at once, then paced
-    await clients.ec2(direct, 'eu-west-1').send(new DescribeInstancesCommand({}));
-    await clients.ec2(direct, 'eu-west-1').send(new DescribeInstancesCommand({}));
-    expect(waits).toHaveLength(2); // another region has its own bucket
+    const filtered = { Filters: [{ Name: 'tag:spinnaker:application', Values: ['orders'] }] };
+    for (let i = 0; i < 4; i++) await ec2.send(new DescribeInstancesCommand(filtered));
+    expect(waits).toEqual([500, 1_000]); // 2 at once, then 2/s
+    await clients.ec2(direct, 'eu-west-1').send(new DescribeInstancesCommand(filtered));
+    await clients.ec2(direct, 'eu-west-1').send(new DescribeInstancesCommand(filtered));
+    expect(waits).toHaveLength(2); // another region has its own buckets
     const asg = clients.autoScaling(direct, 'us-east-1');
     await asg.send(new DescribeAutoScalingGroupsCommand({}));
     await asg.send(new DescribeAutoScalingGroupsCommand({}));
-    expect(waits).toEqual(['500', '1000', '1000']); // 1/s for Auto Scaling
+    expect(waits).toEqual([500, 1_000, 1_000]); // Auto Scaling's own bucket, 1/s
   });
 
-  it('gives CloudWatch its own endpoint and rate, like every other service', async () => {
-    const waits: number[] = [];
+  it('draws unfiltered, unpaginated DescribeInstances from the smaller unfiltered bucket as well', async () => {
+    const { waits, options } = stoppedClock();
+    const { clients } = pool(
+      limits({
+        ec2Describe: { capacity: 100, refillPerSecond: 20 },
+        ec2UnfilteredDescribe: { capacity: 1, refillPerSecond: 10 },
+      }),
+      () => ({ status: 200, body: EC2_OK }),
+      options,
+    );
+    const ec2 = clients.ec2(direct, 'us-east-1');
+    await ec2.send(new DescribeInstancesCommand({ MaxResults: 1_000 }));
+    await ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] }));
+    expect(waits).toEqual([]); // paged or by id: the Describe bucket only
+    await ec2.send(new DescribeInstancesCommand({}));
+    await ec2.send(new DescribeInstancesCommand({}));
+    expect(waits).toEqual([100]); // the unfiltered bucket (1, 10/s) paced the second
+  });
+
+  it("takes a share of every bucket: rateLimitShare 0.5 of AWS's 2 + 2/s is 1 + 1/s", async () => {
+    const { waits, options } = stoppedClock();
+    const { clients } = pool(
+      { ...limits({ ec2Describe: { capacity: 2, refillPerSecond: 2 } }), rateLimitShare: 0.5 },
+      () => ({ status: 200, body: EC2_OK }),
+      options,
+    );
+    const ec2 = clients.ec2(direct, 'us-east-1');
+    await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
+    await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
+    expect(waits).toEqual([1_000]);
+  });
+
+  it('gives CloudWatch its own endpoint and bucket, like every other service', async () => {
+    const { waits, options } = stoppedClock();
     const { clients, seen } = pool(
       {
         endpoint: 'http://localstack:4566',
         endpoints: { cloudWatch: 'http://monitoring.local:4599' },
-        rateLimitPerSecondByService: { cloudWatch: 1 },
+        ...limits({ cloudWatchDescribeAlarms: { capacity: 1, refillPerSecond: 1 } }),
       },
       () => ({ status: 200, body: '{"MetricAlarms":[],"CompositeAlarms":[]}' }),
-      {
-        now: () => 0,
-        sleep: (ms) => {
-          waits.push(ms);
-          return Promise.resolve();
-        },
-      },
+      options,
     );
     const cloudWatch = clients.cloudWatch(direct, 'us-east-1');
     expect(clients.cloudWatch(direct, 'us-east-1')).toBe(cloudWatch);
@@ -179,21 +219,46 @@ describe('AwsClientPool', () => {
     expect(waits).toEqual([1_000]); // 1/s for CloudWatch
   });
 
-  it('takes a token for every attempt, retries included', async () => {
-    let calls = 0;
-    const waits: number[] = [];
-    const { clients, seen } = pool(
-      { maxAttempts: 2, rateLimitPerSecond: 1 },
-      () => (++calls === 1 ? { status: 500, body: EC2_INTERNAL } : { status: 200, body: EC2_OK }),
+  it('adds the time requests waited for a token to the wait counter, by bucket', async () => {
+    const { options } = stoppedClock();
+    let clock = 0;
+    const { clients } = pool(
+      limits({ ec2Describe: { capacity: 1, refillPerSecond: 4 } }),
+      () => ({ status: 200, body: EC2_OK }),
       {
-        now: () => 0,
+        now: () => clock,
         sleep: (ms) => {
-          waits.push(ms);
-          return Promise.resolve();
+          clock += ms;
+          return options.sleep!(ms);
         },
       },
     );
-    await clients.ec2(direct, 'us-east-1').send(new DescribeInstancesCommand({}));
+    const waited: [Record<string, string>, number][] = [];
+    clients.bindMetrics({
+      counter: (config) => ({
+        inc: (labels, value) => {
+          if (config.name === 'aws_rate_limit_wait_seconds_total')
+            waited.push([labels as Record<string, string>, value ?? 1]);
+        },
+      }),
+      histogram: () => ({ observe: () => {} }),
+      gauge: () => ({ set: () => {} }),
+    });
+    const ec2 = clients.ec2(direct, 'us-east-1');
+    await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
+    await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
+    expect(waited).toEqual([[{ account: 'prod', region: 'us-east-1', bucket: 'ec2Describe' }, 0.25]]);
+  });
+
+  it('takes a token for every attempt, retries included', async () => {
+    let calls = 0;
+    const { waits, options } = stoppedClock();
+    const { clients, seen } = pool(
+      { maxAttempts: 2, ...limits({ ec2Describe: { capacity: 1, refillPerSecond: 1 } }) },
+      () => (++calls === 1 ? { status: 500, body: EC2_INTERNAL } : { status: 200, body: EC2_OK }),
+      options,
+    );
+    await clients.ec2(direct, 'us-east-1').send(new DescribeInstancesCommand({ MaxResults: 5 }));
     expect(seen).toHaveLength(2);
     expect(waits).toEqual([1_000]); // the retry waited for its own token
   });
@@ -206,10 +271,11 @@ describe('AwsClientPool', () => {
     });
     const counted: Record<string, string>[] = [];
     clients.bindMetrics({
-      counter: (config) => {
-        expect(config.name).toBe('aws_requests_total');
-        return { inc: (labels) => void counted.push(labels as Record<string, string>) };
-      },
+      counter: (config) => ({
+        inc: (labels) => {
+          if (config.name === 'aws_requests_total') counted.push(labels as Record<string, string>);
+        },
+      }),
       histogram: () => ({ observe: () => {} }),
       gauge: () => ({ set: () => {} }),
     });

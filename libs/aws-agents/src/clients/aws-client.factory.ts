@@ -9,9 +9,9 @@ import type { MetricsRegistry } from '@event-cache/agents';
 import { isThrottlingError } from '../aws/aws-errors';
 import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
 import { AssumedRoleCredentials, type AwsCredentialIdentityProvider, roleArn } from './account-credentials';
-import { TokenBucket } from './token-bucket';
+import { AwsRateLimiter, type RateLimitedService, rateLimitBuckets } from './aws-rate-limits';
 
-export type AwsService = 'ec2' | 'autoScaling' | 'elasticLoadBalancingV2' | 'configService' | 'cloudWatch';
+export type AwsService = RateLimitedService;
 
 /**
  * The AWS clients the agents use, per account and region. `createAwsAgents` uses an
@@ -35,11 +35,16 @@ export interface AwsClientPoolOptions {
   /** Clock and sleep of the rate limiters (tests). */
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** AWS's token buckets to draw from; default: this pool's own, from `aws.rateLimits`. */
+  rateLimiter?: AwsRateLimiter;
 }
 
 type RequestOutcome = 'ok' | 'throttled' | 'error';
 type RequestCounter = {
   inc(labels: Partial<Record<'account' | 'region' | 'service' | 'operation' | 'outcome', string>>): void;
+};
+type WaitCounter = {
+  inc(labels: Partial<Record<'account' | 'region' | 'bucket', string>>, seconds: number): void;
 };
 
 type SdkClient =
@@ -51,24 +56,29 @@ type ClientConfig = NonNullable<ConstructorParameters<typeof EC2Client>[0]>;
  * - uses the account's credentials: STS AssumeRole (`assumeRole`, an ARN or `role/<name>`) cached
  *   and refreshed before expiry and shared by all its clients, or the default provider chain;
  * - retries in the SDK's `adaptive` mode (`maxAttempts`), which also slows down on throttling;
- * - goes through a token bucket of `rateLimitPerSecond` (per-service overrides) for its
- *   account/region/service, taken on every attempt, retries included (Clouddriver's limiter);
+ * - takes, on every attempt (retries included), a token of each of AWS's buckets the request
+ *   draws from (`rateLimitBuckets`: EC2 Describe, EC2 unfiltered Describe, ELBv2 Describe, Auto
+ *   Scaling, CloudWatch DescribeAlarms, AWS Config), shared by every client of its account/region
+ *   (`AwsRateLimiter`, `aws.rateLimits` × `aws.rateLimitShare`), so agents and targeted refreshes
+ *   together stay within what AWS allows;
  * - talks to `endpoints.<service>` / `endpoint` when configured, else wherever the SDK resolves
  *   (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, then AWS).
  */
 export class AwsClientPool implements AwsClientFactory {
   private readonly clients = new Map<string, SdkClient>();
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly limiter: AwsRateLimiter;
   private readonly roles = new Map<string, AssumedRoleCredentials>();
   private readonly sts = new Map<string, STSClient>();
   private baseCredentials: AwsCredentialIdentityProvider | undefined;
   private requests: RequestCounter | undefined;
+  private waits: WaitCounter | undefined;
 
   constructor(
     private readonly aws: AwsConfig,
     private readonly options: AwsClientPoolOptions = {},
   ) {
     this.baseCredentials = options.baseCredentials;
+    this.limiter = options.rateLimiter ?? new AwsRateLimiter(aws, { now: options.now, sleep: options.sleep });
   }
 
   ec2(account: AwsAgentAccount, region: string): EC2Client {
@@ -100,14 +110,20 @@ export class AwsClientPool implements AwsClientFactory {
 
   /**
    * Counts every request attempt (retries included) in `event_cache_aws_requests_total{account,
-   * region, service, operation, outcome}`, outcome `ok`, `throttled` or `error`. Bound once the
-   * host's metrics registry exists; requests before that are not counted.
+   * region, service, operation, outcome}`, outcome `ok`, `throttled` or `error`, and the time
+   * requests waited for a token in `event_cache_aws_rate_limit_wait_seconds_total{account, region,
+   * bucket}`. Bound once the host's metrics registry exists; requests before that are not counted.
    */
   bindMetrics(registry: MetricsRegistry): void {
     this.requests ??= registry.counter({
       name: 'aws_requests_total',
       help: 'AWS API request attempts (retries included) by account, region, service, operation and outcome (ok, throttled, error)',
       labelNames: ['account', 'region', 'service', 'operation', 'outcome'],
+    });
+    this.waits ??= registry.counter({
+      name: 'aws_rate_limit_wait_seconds_total',
+      help: "Seconds AWS requests waited for a token of AWS's per-account/region bucket (aws.rateLimits)",
+      labelNames: ['account', 'region', 'bucket'],
     });
   }
 
@@ -139,12 +155,18 @@ export class AwsClientPool implements AwsClientFactory {
         requestHandler: this.options.requestHandler as ClientConfig['requestHandler'],
       }),
     });
-    const bucket = this.bucket(`${account.name}|${region}|${service}`, service);
     // After retryMiddleware in the same step: runs once per attempt.
     (client.middlewareStack as EC2Client['middlewareStack']).add(
       (next, context) => async (args) => {
-        await bucket.take();
         const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        await this.limiter.take(
+          account.name,
+          region,
+          rateLimitBuckets(service, operation, args.input as Record<string, unknown>),
+          (bucket, ms) => {
+            if (ms > 0) this.waits?.inc({ account: account.name, region, bucket }, ms / 1_000);
+          },
+        );
         const count = (outcome: RequestOutcome) =>
           this.requests?.inc({ account: account.name, region, service, operation, outcome });
         try {
@@ -160,16 +182,6 @@ export class AwsClientPool implements AwsClientFactory {
     );
     this.clients.set(key, client);
     return client;
-  }
-
-  private bucket(key: string, service: AwsService): TokenBucket {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      const rate = this.aws.rateLimitPerSecondByService[service] ?? this.aws.rateLimitPerSecond;
-      bucket = new TokenBucket({ ratePerSecond: rate, now: this.options.now, sleep: this.options.sleep });
-      this.buckets.set(key, bucket);
-    }
-    return bucket;
   }
 
   private endpoint(service: AwsService | 'sts'): { endpoint?: string } {

@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(8092);
     expect(config.log.level).toBe('info');
     expect(config.polling.defaultIntervalSeconds).toBe(30);
-    expect(config.polling.reconcileIntervalSeconds).toBe(600);
+    expect(config.polling.reconcileIntervalSeconds).toBe(3_600);
     expect(config.accounts).toEqual([]);
   });
 
@@ -175,6 +175,34 @@ describe('loadConfig', () => {
       }),
     ).toEqual(['accounts.1.name: duplicate account name', 'accounts.1.accountId: duplicate account id']);
     expect(problems({ PORT: '80a' })).toEqual(['PORT: must be a whole number']);
+  });
+
+  it("models AWS's token buckets by default; an operator lowers one or takes a share of all", () => {
+    const defaults = loadConfig('caching-agents', {}).aws;
+    expect(defaults.rateLimits).toEqual({
+      ec2Describe: { capacity: 100, refillPerSecond: 20 },
+      ec2UnfilteredDescribe: { capacity: 50, refillPerSecond: 10 },
+      elasticLoadBalancingV2Describe: { capacity: 40, refillPerSecond: 10 },
+      autoScaling: { capacity: 20, refillPerSecond: 5 },
+      cloudWatchDescribeAlarms: { capacity: 9, refillPerSecond: 9 },
+      configService: { capacity: 10, refillPerSecond: 5 },
+    });
+    expect(defaults.rateLimitShare).toBe(1);
+    const tuned = loadConfig('caching-agents', {
+      EVENT_CACHE_CONFIG: file(
+        'aws:\n  rateLimitShare: 0.5\n  rateLimits: { ec2Describe: { refillPerSecond: 10 } }\n',
+      ),
+    }).aws;
+    expect(tuned.rateLimitShare).toBe(0.5);
+    expect(tuned.rateLimits.ec2Describe).toEqual({ capacity: 100, refillPerSecond: 10 });
+    expect(tuned.rateLimits.elasticLoadBalancingV2Describe).toEqual({ capacity: 40, refillPerSecond: 10 });
+    expect(problems({ EVENT_CACHE_CONFIG: file('aws: { rateLimitShare: 0 }\n') })).toEqual([
+      expect.stringMatching(/^aws\.rateLimitShare: /),
+    ]);
+    // The keys of the per-service limiter this replaced say what replaced them.
+    expect(problems({ EVENT_CACHE_CONFIG: file('aws: { rateLimitPerSecond: 10 }\n') })).toEqual([
+      "aws: unknown key(s) rateLimitPerSecond (rateLimitPerSecond was replaced by aws.rateLimits (AWS's token buckets per account and region))",
+    ]);
   });
 
   it("wants the Config aggregator's role as a full ARN: role/<name> would name the cached account's", () => {

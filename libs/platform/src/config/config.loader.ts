@@ -113,10 +113,19 @@ export function loadConfig(service: ServiceName, env: Env = process.env): AppCon
   };
 }
 
+/** Keys an earlier release had, and what replaced them. */
+const REPLACED_KEYS: Record<string, string> = {
+  'aws.rateLimitPerSecond': "aws.rateLimits (AWS's token buckets per account and region)",
+  'aws.rateLimitPerSecondByService': "aws.rateLimits (AWS's token buckets per account and region)",
+};
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length ? issue.path.join('.') : '(root)';
   // zod messages describe the expected shape; the received value is never included.
-  const message =
-    issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-  return `${path}: ${message}`;
+  if (issue.code !== 'unrecognized_keys') return `${path}: ${issue.message}`;
+  const replaced = issue.keys.flatMap((key) => {
+    const by = REPLACED_KEYS[[...issue.path, key].join('.')];
+    return by === undefined ? [] : [`${key} was replaced by ${by}`];
+  });
+  return `${path}: unknown key(s) ${issue.keys.join(', ')}${replaced.length ? ` (${replaced.join('; ')})` : ''}`;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { agentsSchema } from './agents.config';
 import { awsSchema } from './aws.config';
+
+export { AWS_RATE_LIMIT_DEFAULTS } from './aws.config';
 import { forwarderSchema } from './forwarder.config';
 import {
   adminSchema,
@@ -68,8 +70,11 @@ export const pollingSchema = z.strictObject({
   defaultIntervalSeconds: seconds.default(30),
   /** Per-kind base intervals, e.g. `{ SecurityGroupCachingAgent: 60 }`. */
   intervalSecondsByKind: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), seconds).default({}),
-  /** Slow interval used while the account/region's event pipeline is healthy. */
-  reconcileIntervalSeconds: seconds.default(600),
+  /**
+   * Slow interval used while the account/region's event pipeline is healthy: a sweep for what
+   * events missed (AWS delivers Auto Scaling and Config events on a best-effort basis).
+   */
+  reconcileIntervalSeconds: seconds.default(3_600),
   /** Multiplier per account environment, e.g. `{ nonprod: 4 }`. Missing environments use 1. */
   environmentMultipliers: z.record(z.string(), z.number().positive().max(100)).default({}),
 });
@@ -145,7 +150,7 @@ export const configSchema = z.strictObject({
   polling: pollingSchema.default({
     defaultIntervalSeconds: 30,
     intervalSecondsByKind: {},
-    reconcileIntervalSeconds: 600,
+    reconcileIntervalSeconds: 3_600,
     environmentMultipliers: {},
   }),
   sqs: sqsSchema.default(sqsSchema.parse({})),
