@@ -11,7 +11,7 @@
  * the refresh worker (`AgentRuntime`), over in-memory ports on a virtual clock, for one hour:
  *
  * - polling: every agent every 30 s (no event pipeline);
- * - events + reconcile: the pipeline is healthy, so agents run every 10 min, and each change
+ * - events + reconcile: the pipeline is healthy, so agents run every hour, and each change
  *   reaches the refresh queue as an event after a simulated EventBridge/SQS delay (300 ms +
  *   exponential, mean 200 ms), where the refresh worker picks it up (NOTIFY wake-up).
  *
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
   const ratio = (o: Outcome) => round(polling.totalCalls / o.totalCalls, 2);
   const apis = [...new Set([...polling.calls.keys(), ...events.calls.keys()])].sort();
   printTable(
-    'bench:agents: one simulated hour, 20,000 instances / 500 ASGs, 30 s polling vs events + 10 min reconcile',
+    'bench:agents: one simulated hour, 20,000 instances / 500 ASGs, 30 s polling vs events + 1 h reconcile',
     [
       [
         'steady change rate',
