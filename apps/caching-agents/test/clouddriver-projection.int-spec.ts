@@ -417,6 +417,26 @@ describe('Clouddriver projection of the AWS agents and refreshes (PostgreSQL)', 
     }
   });
 
+  it('applies the states EC2 events carry without a read (stopped, terminated), as a rebuild would', async () => {
+    const a = 'aws:instances:prod:us-east-1:i-0000000000000000a';
+    const b = 'aws:instances:prod:us-east-1:i-0000000000000000b';
+    expect((await h.rows('instances')).map((r) => r.id)).toEqual(expect.arrayContaining([a, b]));
+    const at = new Date(); // after the reads that wrote both rows
+    const result = await h.store.resources.applyInstanceStates([
+      { key: a, state: 'stopped', at },
+      { key: b, state: 'terminated', at },
+    ]);
+    expect(result).toEqual({ evicted: [b], patched: [a], unresolved: [] });
+
+    const rows = await expectEqualToRebuild();
+    const [row] = (await h.rows('instances')).filter((r) => r.id === a);
+    expect(row.body.attributes.state).toEqual({ code: 80, name: 'stopped' });
+    expect(row.body.attributes.health).toEqual([{ healthClass: 'platform', state: 'Down', type: 'Amazon' }]);
+    expect((rows.instances as { id: string }[]).map((r) => r.id)).not.toContain(b);
+    const relationships = Object.entries(rows).filter(([table]) => table.endsWith('_rel'));
+    expect(JSON.stringify(relationships)).not.toContain(b);
+  });
+
   it('removes a deleted server group, its cluster and its application, as a rebuild would', async () => {
     // A complete run that still finds something evicts what it no longer finds.
     aws.groups.clear();

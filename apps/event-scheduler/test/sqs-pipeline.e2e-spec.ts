@@ -138,6 +138,51 @@ clouddriver:
     );
   });
 
+  it('applies the state a stop or termination event carries to the cached instance, without a read', async () => {
+    const cached = (id: string) => ({
+      key: `aws:instances:prod:us-east-1:${id}`,
+      type: 'instances',
+      account: 'prod',
+      region: 'us-east-1',
+      attributes: { instanceId: id, state: { code: 16, name: 'running' }, privateIpAddress: '10.0.3.4' },
+    });
+    const readAt = new Date(Date.now() - 60_000);
+    await store.resources.write([cached('i-0aaa0000000000001'), cached('i-0bbb0000000000001')], {
+      fetchedAt: readAt,
+    });
+    const stateEvent = (id: string, state: string) =>
+      event('ec2-instance-state-change.json', {
+        time: new Date(readAt.getTime() + 30_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        detail: { 'instance-id': id, state },
+      });
+    const [stop, end, unknown] = [
+      stateEvent('i-0aaa0000000000001', 'stopped'),
+      stateEvent('i-0bbb0000000000001', 'terminated'),
+      stateEvent('i-0ccc0000000000001', 'stopped'),
+    ];
+    for (const e of [stop, end, unknown]) queue.send(e);
+    for (const e of [stop, end, unknown]) {
+      expect(await decided(e.id as string)).toMatchObject({
+        outcome: 'refreshed',
+        reason: 'state_from_event',
+      });
+    }
+
+    const stopped = await store.resources.findByKey('aws:instances:prod:us-east-1:i-0aaa0000000000001');
+    expect(stopped?.attributes).toEqual({
+      instanceId: 'i-0aaa0000000000001',
+      state: { code: 80, name: 'stopped' },
+      privateIpAddress: '10.0.3.4',
+    });
+    expect(await store.resources.findByKey('aws:instances:prod:us-east-1:i-0bbb0000000000001')).toBeNull();
+    // No read for what the events said in full; an instance not cached yet is read.
+    expect(await refreshRows('aws:instances:prod:us-east-1:i-0aaa0000000000001')).toEqual([]);
+    expect(await refreshRows('aws:instances:prod:us-east-1:i-0bbb0000000000001')).toEqual([]);
+    expect(await refreshRows('aws:instances:prod:us-east-1:i-0ccc0000000000001')).toMatchObject([
+      { origin: 'event', request_count: 1 },
+    ]);
+  });
+
   it('records every message that can never succeed with its reason, and deletes it', async () => {
     const valid = event('ec2-instance-state-change.json');
     const snsEnvelope = (topic: string, type = 'Notification') => ({

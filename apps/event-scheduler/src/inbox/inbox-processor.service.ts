@@ -169,7 +169,15 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
   private async commit(tx: StoreRepositories, plan: InboxPlan): Promise<Committed> {
     // Outcomes first: an outcome another processor already recorded is not ours to act on.
     const events = new Set(await tx.inbox.complete(plan.outcomes));
-    const refreshes = plan.refreshes.filter((r) => events.has(r.eventId));
+    // States the events carried are applied without a read; what the store cannot apply exactly
+    // (an instance not cached yet, a read as recent as the event) is read after all.
+    const states = plan.states.filter((s) => events.has(s.eventId));
+    const { unresolved } = await tx.resources.applyInstanceStates(states.map((s) => s.state));
+    const toRead = new Set(unresolved);
+    const refreshes = [
+      ...plan.refreshes.filter((r) => events.has(r.eventId)),
+      ...states.filter((s) => toRead.has(s.state.key)).map((s) => s.fallback),
+    ];
     const enqueued = await tx.refreshes.enqueue(refreshes.map((r) => r.request));
     for (const { eventId, adjustment } of plan.adjustments) {
       if (events.has(eventId)) await this.adjust(tx, eventId, adjustment);

@@ -131,4 +131,36 @@ describe('planInboxBatch', () => {
     ]);
     expect(plan.failures.map((f) => f.eventId)).toEqual(['corrupt-1', 'broken-1']);
   });
+  it('applies the state an EC2 state change carries without a read, with the read as its fallback', () => {
+    const stateChange = (state: string, time = '2024-05-01T11:59:58Z') =>
+      pending('ec2-instance-state-change.json', (e) => {
+        e.id = `state-${state}`;
+        e.time = time;
+        (e.detail as Record<string, unknown>).state = state;
+      });
+    const [stopped, terminated, running, future] = [
+      stateChange('stopped'),
+      stateChange('terminated'),
+      stateChange('running'),
+      stateChange('stopping', '2024-05-01T12:05:00Z'),
+    ];
+    const plan = planInboxBatch([stopped, terminated, running, future], context);
+
+    const instance = 'aws:instances:prod:us-east-1:i-1234567890abcdef0';
+    expect(plan.states.map((s) => s.state)).toEqual([
+      { key: instance, state: 'stopped', at: new Date('2024-05-01T11:59:58Z') },
+      { key: instance, state: 'terminated', at: new Date('2024-05-01T11:59:58Z') },
+      // An event from the future counts as of now.
+      { key: instance, state: 'stopping', at: new Date(NOW) },
+    ]);
+    expect(plan.states.map((s) => s.fallback.request.key)).toEqual([instance, instance, instance]);
+    // `running` comes with addresses and a host only a read gives.
+    expect(plan.refreshes.map((r) => [r.eventId, r.request.key])).toEqual([[running.eventId, instance]]);
+    expect(plan.outcomes.map((o) => [o.eventId, o.outcome, o.reason])).toEqual([
+      [stopped.eventId, 'refreshed', 'state_from_event'],
+      [terminated.eventId, 'refreshed', 'state_from_event'],
+      [running.eventId, 'refreshed', null],
+      [future.eventId, 'refreshed', 'state_from_event'],
+    ]);
+  });
 });

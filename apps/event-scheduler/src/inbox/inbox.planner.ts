@@ -1,4 +1,5 @@
 import {
+  type CarriedInstanceState,
   type Heartbeat,
   type InboxOutcomeUpdate,
   type PendingInboxEvent,
@@ -20,6 +21,16 @@ export interface PlannedRefresh {
   request: RefreshEnqueue;
 }
 
+/**
+ * An instance state an event carried, applied without a read; `fallback` is the refresh to run
+ * instead when the store cannot apply it exactly (see `applyInstanceStates`).
+ */
+export interface PlannedState {
+  eventId: string;
+  state: CarriedInstanceState;
+  fallback: PlannedRefresh;
+}
+
 export interface PlannedAdjustment {
   eventId: string;
   adjustment: IntervalAdjustment;
@@ -34,6 +45,8 @@ export interface PlannedHeartbeat {
 export interface InboxPlan {
   outcomes: InboxOutcomeUpdate[];
   refreshes: PlannedRefresh[];
+  /** EC2 state changes whose new state the event carries in full (stopping, stopped, terminated ...). */
+  states: PlannedState[];
   adjustments: PlannedAdjustment[];
   heartbeats: PlannedHeartbeat[];
   /** Events whose payload could not be decided (recorded as rejected), for the log. */
@@ -46,7 +59,14 @@ export interface InboxPlan {
  * the rest of the batch: it is recorded as rejected with its reason.
  */
 export function planInboxBatch(events: readonly PendingInboxEvent[], context: DecisionContext): InboxPlan {
-  const plan: InboxPlan = { outcomes: [], refreshes: [], adjustments: [], heartbeats: [], failures: [] };
+  const plan: InboxPlan = {
+    outcomes: [],
+    refreshes: [],
+    states: [],
+    adjustments: [],
+    heartbeats: [],
+    failures: [],
+  };
   for (const pending of events) {
     const event = eventOf(pending.payload);
     if (event === undefined) {
@@ -74,7 +94,23 @@ function applyDecision(
 ): void {
   const eventId = pending.eventId;
   switch (decision.kind) {
-    case 'refresh':
+    case 'refresh': {
+      const carried = carriedState(event, decision, now);
+      if (carried !== undefined) {
+        const [target] = decision.targets;
+        plan.states.push({
+          eventId,
+          state: carried,
+          fallback: { eventId, target, request: refreshRequestFor(target, 'event', pending.receivedAt) },
+        });
+        plan.outcomes.push({
+          eventId,
+          outcome: 'refreshed',
+          reason: STATE_FROM_EVENT,
+          refreshKeys: [target.key],
+        });
+        return;
+      }
       for (const target of decision.targets) {
         plan.refreshes.push({
           eventId,
@@ -89,6 +125,7 @@ function applyDecision(
         refreshKeys: [...new Set(decision.targets.map((t) => t.key))],
       });
       return;
+    }
     case 'adjust_intervals':
       for (const adjustment of decision.adjustments) plan.adjustments.push({ eventId, adjustment });
       plan.outcomes.push({
@@ -129,4 +166,28 @@ function eventOf(payload: unknown): AwsEvent | undefined {
   const { id, kind, account, region, source, time } = event as Record<string, unknown>;
   const strings = [id, kind, account, region, source, time].every((v) => typeof v === 'string');
   return strings ? (event as AwsEvent) : undefined;
+}
+
+/** The outcome reason of an event whose carried state was applied without a read. */
+export const STATE_FROM_EVENT = 'state_from_event';
+
+/**
+ * EC2 states an instance state-change event carries exactly: the state itself is all that changes
+ * (`terminated`: the instance is gone). `pending` and `running` come with new addresses, a new
+ * host and more, which only a read gives.
+ */
+const CARRIED_STATES: ReadonlySet<string> = new Set(['stopping', 'stopped', 'shutting-down', 'terminated']);
+
+function carriedState(
+  event: AwsEvent,
+  decision: Extract<Decision, { kind: 'refresh' }>,
+  now: number,
+): CarriedInstanceState | undefined {
+  if (event.kind !== 'ec2_instance_state_change' || !CARRIED_STATES.has(event.detail.state)) return undefined;
+  const [target] = decision.targets;
+  if (decision.targets.length !== 1 || target.type !== 'instances' || target.partial) return undefined;
+  const sent = Date.parse(event.time);
+  // An event without a usable time cannot be ordered against reads: it is re-read instead.
+  if (!Number.isFinite(sent)) return undefined;
+  return { key: target.key, state: event.detail.state, at: new Date(Math.min(sent, now)) };
 }

@@ -579,4 +579,75 @@ describe('CachedResourceRepository', () => {
       }
     });
   });
+  describe('applyInstanceStates (states EC2 state-change events carry)', () => {
+    const stateOf = async (id: string) =>
+      (await resources.findByKey(instanceKey(id)))?.attributes.state as
+        { code: number; name: string } | undefined;
+
+    it('patches stopping/stopped into a row read before the event, keeping the rest and its links', async () => {
+      await resources.write([instance('i-0abc0001'), serverGroup('app-main-v001', ['i-0abc0001'])], {
+        fetchedAt: at(0),
+        agent: AGENT,
+      });
+      const result = await resources.applyInstanceStates([
+        { key: instanceKey('i-0abc0001'), state: 'stopping', at: at(30) },
+        { key: instanceKey('i-0abc0001'), state: 'stopped', at: at(60) },
+      ]);
+
+      expect(result).toEqual({ evicted: [], patched: [instanceKey('i-0abc0001')], unresolved: [] });
+      const stored = await resources.findByKey(instanceKey('i-0abc0001'));
+      expect(stored?.attributes).toMatchObject({
+        instanceId: 'i-0abc0001',
+        privateIpAddress: '10.0.12.34',
+        state: { code: 80, name: 'stopped' },
+      });
+      expect(stored?.fetchedAt).toEqual(at(60));
+      expect(stored?.relationships.serverGroups).toEqual([serverGroupKey('app-main-v001')]);
+      // A read that started before the event no longer replaces the patched state.
+      const late = await resources.write([instance('i-0abc0001')], { fetchedAt: at(45), agent: AGENT });
+      expect(late.stale).toBe(1);
+      expect(await stateOf('i-0abc0001')).toEqual({ code: 80, name: 'stopped' });
+    });
+
+    it('never lets an older event overwrite a newer read, and re-reads when the order is unclear', async () => {
+      await resources.write([instance('i-0abc0001'), instance('i-0abc0002')], {
+        fetchedAt: at(60),
+        agent: AGENT,
+      });
+      const result = await resources.applyInstanceStates([
+        // Well before the read: the read already saw what came after it.
+        { key: instanceKey('i-0abc0001'), state: 'stopped', at: at(10) },
+        // EventBridge times are whole seconds: a read 0.5 s after the event's time may predate the change.
+        { key: instanceKey('i-0abc0002'), state: 'terminated', at: new Date(at(60).getTime() - 500) },
+      ]);
+
+      expect(result).toEqual({ evicted: [], patched: [], unresolved: [instanceKey('i-0abc0002')] });
+      expect(await stateOf('i-0abc0001')).toEqual({ code: 16, name: 'running' });
+      expect(await stateOf('i-0abc0002')).toEqual({ code: 16, name: 'running' });
+    });
+
+    it('evicts a terminated instance with its own relationships; a state for an uncached instance needs a read', async () => {
+      await resources.write([instance('i-0abc0001'), serverGroup('app-main-v001', ['i-0abc0001'])], {
+        fetchedAt: at(0),
+        agent: AGENT,
+      });
+      const result = await resources.applyInstanceStates([
+        { key: instanceKey('i-0abc0001'), state: 'terminated', at: at(90) },
+        { key: instanceKey('i-0new0001'), state: 'stopped', at: at(90) },
+        { key: instanceKey('i-0new0002'), state: 'terminated', at: at(90) },
+      ]);
+
+      expect(result).toEqual({
+        evicted: [instanceKey('i-0abc0001')],
+        patched: [],
+        unresolved: [instanceKey('i-0new0001')],
+      });
+      expect(await resources.findByKey(instanceKey('i-0abc0001'))).toBeNull();
+      expect(
+        await db.sql('SELECT target_key FROM cached_relationship WHERE source_key = $1', [
+          instanceKey('i-0abc0001'),
+        ]),
+      ).toEqual([]);
+    });
+  });
 });

@@ -178,6 +178,123 @@ export class CachedResourceRepository {
     );
   }
 
+  /**
+   * Applies the instance states events carried, without reading AWS: `terminated` evicts the
+   * instance (the agents do not cache terminated instances), any other state replaces its
+   * `state`. Each only where the cached row came from a read that started before the event's time,
+   * so an older event never overwrites a newer read; of several changes to one instance the latest
+   * counts. `unresolved` lists what only a read can settle: a state for an instance not cached, and
+   * a row read within `EVENT_TIME_RESOLUTION_MS` after the event's time (EventBridge times are whole
+   * seconds: that read may have started before the change or after it).
+   */
+  async applyInstanceStates(
+    changes: readonly CarriedInstanceState[],
+  ): Promise<{ evicted: string[]; patched: string[]; unresolved: string[] }> {
+    if (changes.length === 0) return { evicted: [], patched: [], unresolved: [] };
+    const apply = (db: Queryable) => this.applyStates(db, [...latestPerKey(changes).values()]);
+    return this.db instanceof DataSource ? this.db.transaction(apply) : apply(this.db);
+  }
+
+  private async applyStates(
+    db: Queryable,
+    changes: CarriedInstanceState[],
+  ): Promise<{ evicted: string[]; patched: string[]; unresolved: string[] }> {
+    // Locked in key order, as every writer locks rows.
+    const rows: ResourceRow[] = await db.query(
+      `SELECT ${COLUMNS} FROM cached_resource
+        WHERE key = ANY($1::text[]) AND type = 'instances' ORDER BY key FOR UPDATE`,
+      [changes.map((c) => c.key).sort()],
+    );
+    const found = new Map(rows.map((r) => [r.key, r]));
+    const unresolved: string[] = [];
+    const due: CarriedInstanceState[] = [];
+    for (const change of changes) {
+      const row = found.get(change.key);
+      const readAt = row === undefined ? undefined : toDate(row.fetched_at).getTime();
+      const at = change.at.getTime();
+      if (readAt === undefined) {
+        if (change.state !== 'terminated') unresolved.push(change.key);
+      } else if (readAt <= at) due.push(change);
+      else if (readAt < at + EVENT_TIME_RESOLUTION_MS) unresolved.push(change.key);
+    }
+    const ends = due.filter((c) => c.state === 'terminated');
+    const evicted =
+      ends.length === 0
+        ? []
+        : await this.evicting(
+            `WITH gone AS (
+               DELETE FROM cached_resource c USING unnest($1::text[], $2::timestamptz[]) AS t(key, at)
+                WHERE c.key = t.key AND c.type = 'instances' AND c.fetched_at <= t.at
+                RETURNING c.key
+             ), ${DELETE_LINKS_OF_GONE}`,
+            [ends.map((c) => c.key), ends.map((c) => c.at)],
+            db,
+          );
+    const patched = await this.patchStates(
+      db,
+      due.filter((c) => c.state !== 'terminated'),
+      found,
+    );
+    return { evicted, patched, unresolved };
+  }
+
+  /** Replaces the `state` of cached instances (rows locked by the caller), and projects them. */
+  private async patchStates(
+    db: Queryable,
+    patches: CarriedInstanceState[],
+    rows: Map<string, ResourceRow>,
+  ): Promise<string[]> {
+    if (patches.length === 0) return [];
+    const links: { key: string; target: string; type: string }[] = await db.query(
+      `SELECT source_key AS key, target_key AS target, target_type AS type
+         FROM cached_relationship WHERE source_key = ANY($1::text[]) ORDER BY 1, 3, 2`,
+      [patches.map((c) => c.key)],
+    );
+    const outgoing = new Map<string, Record<string, string[]>>();
+    for (const link of links) {
+      const byType = outgoing.get(link.key) ?? {};
+      outgoing.set(link.key, byType);
+      (byType[link.type] ??= []).push(link.target);
+    }
+    const at = new Map(patches.map((c) => [c.key, c.at.toISOString()]));
+    const prepared = prepare(
+      patches.map((c) => {
+        const row = rows.get(c.key)!;
+        return {
+          key: row.key,
+          type: row.type,
+          account: row.account,
+          region: row.region,
+          application: row.application,
+          attributes: { ...row.attributes, state: { code: EC2_STATE_CODES[c.state], name: c.state } },
+          relationships: outgoing.get(row.key) ?? {},
+        };
+      }),
+    );
+    const document = prepared.map(
+      (p) =>
+        `{"key":${JSON.stringify(p.key)},"hash":"${p.hash}","at":"${at.get(p.key)}","attributes":${p.attributes}}`,
+    );
+    const updated = returnedRows<{ key: string }>(
+      await db.query(
+        `UPDATE cached_resource c
+            SET attributes = r.attributes, body_hash = r.hash, fetched_at = r.at,
+                changed_at = CASE WHEN c.body_hash = r.hash THEN c.changed_at ELSE r.at END
+           FROM jsonb_to_recordset($1::jsonb) AS r(key text, hash text, attributes jsonb, at timestamptz)
+          WHERE c.key = r.key AND c.fetched_at <= r.at
+          RETURNING c.key`,
+        [`[${document.join(',')}]`],
+      ),
+    );
+    const patched = new Set(updated.map((r) => r.key));
+    await this.project(db as EntityManager, {
+      written: prepared.filter((p) => patched.has(p.key)).map((p) => storedResource(p.record)),
+      evicted: [],
+      previousLinks: [],
+    });
+    return [...patched];
+  }
+
   /** Evicts every row the given agents own, with their relationships (agents retired from the config). */
   async evictOwnedBy(agents: readonly string[]): Promise<string[]> {
     if (agents.length === 0) return [];
@@ -400,7 +517,7 @@ export class CachedResourceRepository {
    * Runs one eviction statement (its CTE "gone" deletes resources, "links" their outgoing
    * relationships) and, with a projection, projects it in the same transaction.
    */
-  private async evicting(statement: string, params: unknown[]): Promise<string[]> {
+  private async evicting(statement: string, params: unknown[], inTransaction?: Queryable): Promise<string[]> {
     const run = async (db: Queryable) => {
       const rows: {
         kind: 'gone' | 'link';
@@ -420,6 +537,7 @@ export class CachedResourceRepository {
       }
       return evicted;
     };
+    if (inTransaction) return run(inTransaction);
     return this.projection ? this.db.transaction((tx) => run(tx)) : run(this.db);
   }
 
@@ -476,6 +594,36 @@ function storedResource(record: ResourceRecord): StoredResource {
 }
 
 const COLUMNS = 'key, type, account, region, application, agent, attributes, fetched_at, changed_at';
+
+/** An EC2 instance state an event carried, as of the event's time. */
+export interface CarriedInstanceState {
+  key: string;
+  state: 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+  at: Date;
+}
+
+/** EventBridge event times are whole seconds. */
+const EVENT_TIME_RESOLUTION_MS = 1_000;
+
+/** EC2's state codes (`InstanceState.Code`). */
+const EC2_STATE_CODES: Record<CarriedInstanceState['state'], number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+/** The latest change of each key (the later one of two at the same time). */
+function latestPerKey(changes: readonly CarriedInstanceState[]): Map<string, CarriedInstanceState> {
+  const out = new Map<string, CarriedInstanceState>();
+  for (const change of changes) {
+    const seen = out.get(change.key);
+    if (seen === undefined || seen.at <= change.at) out.set(change.key, change);
+  }
+  return out;
+}
 
 interface ResourceRow {
   key: string;
