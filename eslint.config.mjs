@@ -86,7 +86,8 @@ export default tseslint.config(
     },
   },
   {
-    // The test harness is for tests only (the tag constraints cannot tell a spec from code).
+    // The test harness is for tests only (the tag constraints cannot tell a spec from code);
+    // apps/<app>/test/ holds the e2e specs' own support code.
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     ignores: [
       '**/*.spec.ts',

@@ -6,10 +6,15 @@ import { Client } from 'pg';
 import { migrate } from '@event-cache/cache-store';
 import { databaseUrl, type RunningPostgres, startEmbeddedPostgres } from '@event-cache/testing';
 
-/** A fresh, migrated database on DATABASE_URL's server, or on a throwaway embedded server. */
-export async function benchDatabase(): Promise<{ url: string; adminUrl: string; close(): Promise<void> }> {
+/**
+ * A fresh, migrated database on DATABASE_URL's server, or on a throwaway embedded server (or on
+ * the server of `adminUrl`, another bench database's).
+ */
+export async function benchDatabase(
+  options: { adminUrl?: string } = {},
+): Promise<{ url: string; adminUrl: string; close(): Promise<void> }> {
   let server: RunningPostgres | undefined;
-  let adminUrl = process.env.DATABASE_URL;
+  let adminUrl = options.adminUrl ?? process.env.DATABASE_URL;
   if (!adminUrl) {
     server = await startEmbeddedPostgres();
     adminUrl = server.adminUrl;

@@ -1,4 +1,14 @@
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { type AwsClientFactory, serverGroupRecords } from '@event-cache/aws-agents';
 import type { ResourceRecord } from '@event-cache/cache-store';
+
+/** The account of every fixture record. */
+export const ACCOUNT = {
+  name: 'prod',
+  accountId: '123456789012',
+  environment: 'prod',
+  regions: [{ name: 'us-east-1' }, { name: 'us-west-2' }],
+};
 
 /**
  * Realistic EC2 instance cache records (the DescribeInstances `Instance` shape, ~2 KB of JSON),
@@ -100,4 +110,64 @@ export function instanceRecord(i: number, variant = 0): ResourceRecord {
     attributes,
     relationships: { serverGroups: [`aws:serverGroups:${app}-main:${account}:${region}:${asg}`] },
   };
+}
+
+/**
+ * The server groups (with their clusters and applications) the instance records name, as the
+ * cluster agent records them from DescribeAutoScalingGroups: each group lists its instances.
+ */
+export function serverGroupRecordsOf(instances: readonly ResourceRecord[]): ResourceRecord[] {
+  const groups = new Map<string, { region: string; name: string; members: ResourceRecord[] }>();
+  for (const instance of instances) {
+    const tags = instance.attributes.tags as { key: string; value: string }[];
+    const name = tags.find((t) => t.key === 'aws:autoscaling:groupName')!.value;
+    const id = `${instance.region}|${name}`;
+    const group = groups.get(id) ?? { region: instance.region!, name, members: [] };
+    group.members.push(instance);
+    groups.set(id, group);
+  }
+  const out = new Map<string, ResourceRecord>();
+  for (const { region, name, members } of groups.values()) {
+    const first = members[0].attributes;
+    const subnet = String(first.subnetId);
+    const asg: AutoScalingGroup = {
+      AutoScalingGroupName: name,
+      AutoScalingGroupARN: `arn:aws:autoscaling:${region}:${ACCOUNT.accountId}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${name}`,
+      LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' },
+      MinSize: members.length,
+      MaxSize: members.length * 2,
+      DesiredCapacity: members.length,
+      DefaultCooldown: 300,
+      AvailabilityZones: [`${region}a`, `${region}b`, `${region}c`],
+      HealthCheckType: 'EC2',
+      HealthCheckGracePeriod: 300,
+      CreatedTime: new Date(Date.UTC(2026, 10, 1)),
+      VPCZoneIdentifier: subnet,
+      Instances: members.map((m) => ({
+        InstanceId: String(m.attributes.instanceId),
+        InstanceType: String(m.attributes.instanceType),
+        AvailabilityZone: (m.attributes.placement as { availabilityZone: string }).availabilityZone,
+        LifecycleState: 'InService',
+        HealthStatus: 'Healthy',
+        LaunchTemplate: { LaunchTemplateName: name, Version: '1' },
+        ProtectedFromScaleIn: false,
+      })),
+      Tags: [],
+      TargetGroupARNs: [],
+      LoadBalancerNames: [],
+      SuspendedProcesses: [],
+      EnabledMetrics: [],
+      TerminationPolicies: ['Default'],
+      NewInstancesProtectedFromScaleIn: false,
+    };
+    const records = serverGroupRecords(
+      asg,
+      { account: ACCOUNT, region, clients: {} as AwsClientFactory },
+      new Map([[subnet, String(first.vpcId)]]),
+      { scalingPolicies: [], scheduledActions: [] },
+    );
+    if (!records) throw new Error(`${name} is not a Frigga name`);
+    for (const r of [records.serverGroup, records.cluster, records.application]) out.set(r.key, r);
+  }
+  return [...out.values()];
 }

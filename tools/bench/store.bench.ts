@@ -2,13 +2,17 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CachedResource, openCacheStore, type ResourceRecord } from '@event-cache/cache-store';
+import { ClouddriverProjection } from '@event-cache/clouddriver-projection';
 import { benchDatabase, printTable, round, timed } from './bench-support';
-import { instanceRecord } from './ec2-instance.fixture';
+import { ACCOUNT, instanceRecord, serverGroupRecordsOf } from './ec2-instance.fixture';
 
 /**
  * bench:store — 100,000 realistic EC2 instance records against one PostgreSQL, in one run:
  * COPY into a bare table (the physical limit), our first write, an unchanged rewrite, a rewrite
- * with 10% changed, and a naive TypeORM save() loop on a 5,000-record sample.
+ * with 10% changed, and a naive TypeORM save() loop on a 5,000-record sample. Then the same three
+ * writes into a second database with the Clouddriver cache projection on (its server groups
+ * written first, so every instance is linked as in production): what the projection costs, and
+ * how many Clouddriver rows an unchanged rewrite touches.
  */
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const NAIVE_ROWS = 5_000;
@@ -60,6 +64,10 @@ async function main(): Promise<void> {
     check('unchanged rewrite', 0, unchanged.result.written.length);
     check('10% changed', ROWS / 10, tenPercent.result.written.length);
 
+    const projected = await projectedWrites(db.adminUrl, records, changedRecords, agent);
+    check('first write, projected', ROWS, projected.first.result.written.length);
+    check('unchanged rewrite, projected', 0, projected.unchanged.result.written.length);
+
     const rate = (rows: number, seconds: number) => round(rows / seconds);
     const result = {
       bench: 'store',
@@ -71,6 +79,15 @@ async function main(): Promise<void> {
       naiveRowsPerSec: rate(NAIVE_ROWS, naive.seconds),
       ratioToCopy: round(copy.seconds / first.seconds, 2),
       unchangedSpeedup: round(first.seconds / unchanged.seconds, 2),
+      projectedFirstWriteRowsPerSec: rate(ROWS, projected.first.seconds),
+      projectedUnchangedRewriteRowsPerSec: rate(ROWS, projected.unchanged.seconds),
+      projectedTenPercentChangedRowsPerSec: rate(ROWS, projected.tenPercent.seconds),
+      /** Throughput with the projection / without it, per kind of write. */
+      projectedFirstWriteRatio: round(first.seconds / projected.first.seconds, 2),
+      projectedUnchangedRatio: round(unchanged.seconds / projected.unchanged.seconds, 2),
+      projectedTenPercentChangedRatio: round(tenPercent.seconds / projected.tenPercent.seconds, 2),
+      clouddriverRowsWritten: projected.rowsWritten,
+      clouddriverRowsRewrittenUnchanged: projected.rowsRewrittenUnchanged,
     };
     printTable(
       `bench:store (${ROWS.toLocaleString('en-US')} EC2 instances, avg ${round(bytes / ROWS)} B of JSON each)`,
@@ -97,6 +114,35 @@ async function main(): Promise<void> {
         ],
         ['first write / COPY', `${result.ratioToCopy} (target >= 0.5)`],
         ['unchanged speed-up', `${result.unchangedSpeedup}x (target >= 5)`],
+        [
+          'projected: first write',
+          `${fmt(projected.first.seconds)}  ${result.projectedFirstWriteRowsPerSec.toLocaleString('en-US')} rows/s`,
+        ],
+        [
+          'projected: unchanged rewrite',
+          `${fmt(projected.unchanged.seconds)}  ${result.projectedUnchangedRewriteRowsPerSec.toLocaleString('en-US')} rows/s`,
+        ],
+        [
+          'projected: rewrite, 10% changed',
+          `${fmt(projected.tenPercent.seconds)}  ${result.projectedTenPercentChangedRowsPerSec.toLocaleString('en-US')} rows/s`,
+        ],
+        [
+          'projected / unprojected: first write',
+          `${result.projectedFirstWriteRatio} (every row new: 7 Clouddriver rows per instance)`,
+        ],
+        [
+          'projected / unprojected: unchanged',
+          `${result.projectedUnchangedRatio} (target >= 0.6: the projection costs <= 40%)`,
+        ],
+        ['projected / unprojected: 10% changed', `${result.projectedTenPercentChangedRatio} (target >= 0.6)`],
+        [
+          'Clouddriver rows written',
+          `${result.clouddriverRowsWritten.toLocaleString('en-US')} (cats_v1_instances and _rel rows)`,
+        ],
+        [
+          'Clouddriver rows an unchanged rewrite touched',
+          `${result.clouddriverRowsRewrittenUnchanged} (target 0)`,
+        ],
       ],
     );
     console.log(JSON.stringify(result));
@@ -107,6 +153,52 @@ async function main(): Promise<void> {
 }
 
 const fmt = (seconds: number) => `${seconds.toFixed(2).padStart(7)} s`;
+
+/**
+ * The writes again, into a database of their own with the Clouddriver projection on. Counts the
+ * rows of Clouddriver's instance tables written, and those an unchanged rewrite touched
+ * (`last_updated` moved).
+ */
+async function projectedWrites(
+  adminUrl: string,
+  records: ResourceRecord[],
+  changedRecords: ResourceRecord[],
+  agent: string,
+) {
+  const db = await benchDatabase({ adminUrl });
+  const projection = new ClouddriverProjection({ accounts: [ACCOUNT], tableNamespace: null });
+  const { dataSource, store, close } = await openCacheStore(db.url, {
+    poolSize: 4,
+    applicationName: 'bench-store-projected',
+    projection,
+  });
+  const countRows = async (since?: number): Promise<number> => {
+    const where = since === undefined ? '' : `WHERE last_updated > ${since}`;
+    const rows: { n: string }[] = await dataSource.query(
+      `SELECT (SELECT count(*) FROM cats_v1_instances ${where}) + (SELECT count(*) FROM cats_v1_instances_rel ${where}) AS n`,
+    );
+    return Number(rows[0].n);
+  };
+  try {
+    const groups = serverGroupRecordsOf(records);
+    await store.resources.write(groups, {
+      fetchedAt: new Date(),
+      agent: 'prod/us-east-1/ClusterCachingAgent',
+    });
+    const first = await timed(() => store.resources.write(records, { fetchedAt: new Date(), agent }));
+    const rowsWritten = await countRows();
+    const before = Date.now();
+    const unchanged = await timed(() => store.resources.write(records, { fetchedAt: new Date(), agent }));
+    const rowsRewrittenUnchanged = await countRows(before);
+    const tenPercent = await timed(() =>
+      store.resources.write(changedRecords, { fetchedAt: new Date(), agent }),
+    );
+    return { first, unchanged, tenPercent, rowsWritten, rowsRewrittenUnchanged };
+  } finally {
+    await close();
+    await db.close();
+  }
+}
 
 /** COPY of the same rows (same columns, same JSON) into a table with no index or constraint. */
 async function copyRows(url: string, records: ResourceRecord[]): Promise<void> {

@@ -667,11 +667,15 @@ describe('queue, topic and API destination', () => {
     expect([queue.SqsManagedSseEnabled, dlq.SqsManagedSseEnabled]).toEqual(['true', 'true']);
   });
 
-  it('name the queue of sqs.queueUrl in the queue policy and event-scheduler policy', () => {
-    const resources = ['sqs/queue-policy.json', 'iam/event-scheduler-policy.json'].flatMap((f) =>
-      statements(doc(f)).flatMap((s) => strings(s.Resource)),
-    );
-    expect(resources).toEqual([queueArn, queueArn]);
+  it('name the queue of sqs.queueUrl and its DLQ, sqs.deadLetterQueueUrl, in the policies', () => {
+    const dlqUrl = new URL(CONFIG.sqs.deadLetterQueueUrl!);
+    const [, dlqAccount, dlqName] = dlqUrl.pathname.split('/');
+    const dlqArn = `arn:aws:sqs:${dlqUrl.hostname.split('.')[1]}:${dlqAccount}:${dlqName}`;
+    const redrive = JSON.parse(text(queue.RedrivePolicy, 'RedrivePolicy')) as { deadLetterTargetArn: string };
+    expect(dlqArn).toBe(redrive.deadLetterTargetArn);
+    const resources = (f: string) => statements(doc(f)).flatMap((s) => strings(s.Resource));
+    expect(resources('sqs/queue-policy.json')).toEqual([queueArn]);
+    expect(resources('iam/event-scheduler-policy.json')).toEqual([queueArn, dlqArn]);
   });
 
   it("let only the central bus's rules send to the queue", () => {

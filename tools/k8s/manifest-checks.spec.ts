@@ -426,6 +426,15 @@ describe('Kubernetes manifest checks', () => {
       expect(token).toEqual([
         'ConfigMap/event-cache-config: forwarder.token is set here; it belongs in the Secret',
       ]);
+      const clouddriverDb = problemsAfter((o) =>
+        setConfig(
+          o,
+          'clouddriver:\n  cache:\n    enabled: true\n    databaseUrl: postgres://u:p@db:5432/clouddriver\n',
+        ),
+      );
+      expect(clouddriverDb).toEqual([
+        'ConfigMap/event-cache-config: clouddriver.cache.databaseUrl is set here; it belongs in the Secret',
+      ]);
     });
 
     it('wants EVENT_CACHE_CONFIG to point at the mounted file', () => {

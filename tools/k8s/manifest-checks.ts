@@ -142,6 +142,7 @@ const SECRET_ENV = /(TOKEN|API_KEY|PASSWORD|SECRET|DATABASE_URL)$/;
 /** Stand-ins for the Secret's values when a service's configuration is loaded for checking. */
 const SECRET_STAND_INS: Record<string, string> = {
   DATABASE_URL: 'postgres://event_cache:stand-in@postgres.invalid:5432/event_cache',
+  CLOUDDRIVER_DATABASE_URL: 'postgres://event_cache_projection:stand-in@postgres.invalid:5432/clouddriver',
 };
 
 /** Probes, limits, security, secrets, images, scrape annotations of every Deployment and Job. */
@@ -466,6 +467,15 @@ export function configProblems(rendered: Rendered): {
   return { problems, configs };
 }
 
+function valueAt(section: Record<string, unknown>, path: string): unknown {
+  let value: unknown = section;
+  for (const part of path.split('.')) {
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  return value;
+}
+
 /** Config keys holding secrets that a config file sets (they must come from the Secret). */
 function secretKeysIn(text: string): string[] {
   let file: unknown;
@@ -483,8 +493,9 @@ function secretKeysIn(text: string): string[] {
     ['admin', 'token'],
     ['events', 'apiKey'],
     ['forwarder', 'token'],
+    ['clouddriver', 'cache.databaseUrl'],
   ]
-    .filter(([name, key]) => section(name)[key] !== undefined)
+    .filter(([name, key]) => valueAt(section(name), key) !== undefined)
     .map(([name, key]) => `${name}.${key}`);
 }
 

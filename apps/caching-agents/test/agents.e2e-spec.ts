@@ -1,12 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { startService } from '@event-cache/platform';
 import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
-import { AppModule } from '../src/app.module';
-import { service } from '../src/service';
 import { eventually, FakeInstanceRefresher, fakeProvider, instanceRecord } from './support/fake-agents';
+import { startCachingAgents } from './support/start-service';
 
 const CONFIG = `
 accounts:
@@ -30,8 +25,6 @@ describe('caching-agents (booted with its agents against PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const dir = mkdtempSync(join(tmpdir(), 'caching-agents-'));
-    writeFileSync(join(dir, 'config.yaml'), CONFIG);
     const features = {
       providers: [
         fakeProvider('InstanceCachingAgent', (agent, ctx) =>
@@ -48,17 +41,7 @@ describe('caching-agents (booted with its agents against PostgreSQL)', () => {
         closed = true;
       },
     };
-    app = await startService(
-      { ...service, module: (config) => AppModule.forRoot(config, features) },
-      {
-        DATABASE_URL: db.url,
-        EVENT_CACHE_CONFIG: join(dir, 'config.yaml'),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-      },
-    );
-    baseUrl = await app.getUrl();
+    ({ app, baseUrl } = await startCachingAgents(db.url, CONFIG, features));
   });
   afterAll(async () => {
     if (!appClosed) await app?.close();

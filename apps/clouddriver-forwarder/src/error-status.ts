@@ -1,3 +1,5 @@
+import { StoreErrorCode } from '@event-cache/cache-store';
+
 /**
  * Error codes this app throws on purpose, each with its HTTP status (one exhaustive switch). The
  * HTTP edge's own codes (`malformed_json`, `schema_violation`, `forbidden_key`,
@@ -18,7 +20,7 @@ export enum AppErrorCode {
 }
 
 export function statusForErrorCode(code: string): number {
-  switch (code as AppErrorCode) {
+  switch (code as AppErrorCode | StoreErrorCode) {
     case AppErrorCode.UnknownSender:
       return 400;
     case AppErrorCode.UnknownOperation:
@@ -27,6 +29,7 @@ export function statusForErrorCode(code: string): number {
     case AppErrorCode.ForwardFailed:
       return 502;
     case AppErrorCode.ClouddriverUnavailable:
+    case StoreErrorCode.DatabaseUnavailable:
       return 503;
     case AppErrorCode.ForwardTimeout:
       return 504;

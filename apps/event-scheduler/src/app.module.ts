@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CacheStoreModule, DatabaseReadiness } from '@event-cache/cache-store';
 import { ClouddriverCacheModule, clouddriverCacheFor } from '@event-cache/clouddriver-projection';
 import { PlatformModule, type ServiceConfig } from '@event-cache/platform';
+import { AdminModule } from './admin/admin.module';
 import { InboxModule } from './inbox/inbox.module';
 import { SqsModule } from './sqs/sqs.module';
 
@@ -17,6 +18,7 @@ export class AppModule {
         PlatformModule.forRoot(config, { checks: [DatabaseReadiness] }),
         SqsModule,
         InboxModule,
+        AdminModule,
       ],
     };
   }

@@ -1,18 +1,26 @@
+import { StoreErrorCode } from '@event-cache/cache-store';
+
 /** Error codes this app's libs throw on purpose, each with its HTTP status (one exhaustive switch). */
 export enum AppErrorCode {
   BadRequest = 'bad_request',
   NotFound = 'not_found',
   Unauthorized = 'unauthorized',
+  /** The same admin action is already running (one dead-letter redrive at a time). */
+  Conflict = 'conflict',
 }
 
 export function statusForErrorCode(code: string): number {
-  switch (code as AppErrorCode) {
+  switch (code as AppErrorCode | StoreErrorCode) {
     case AppErrorCode.BadRequest:
       return 400;
     case AppErrorCode.Unauthorized:
       return 401;
     case AppErrorCode.NotFound:
       return 404;
+    case AppErrorCode.Conflict:
+      return 409;
+    case StoreErrorCode.DatabaseUnavailable:
+      return 503;
     default:
       return 500;
   }

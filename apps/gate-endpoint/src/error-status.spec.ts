@@ -1,10 +1,14 @@
+import { StoreErrorCode } from '@event-cache/cache-store';
 import { REJECT_REASONS } from '@event-cache/events';
 import { AppErrorCode, statusForErrorCode } from './error-status';
 
 describe('statusForErrorCode', () => {
   it('gives every rejection reason and app code a 4xx/5xx status of its kind', () => {
     const statuses = Object.fromEntries(
-      [...REJECT_REASONS, ...Object.values(AppErrorCode)].map((c) => [c, statusForErrorCode(c)]),
+      [...REJECT_REASONS, ...Object.values(AppErrorCode), ...Object.values(StoreErrorCode)].map((c) => [
+        c,
+        statusForErrorCode(c),
+      ]),
     );
     expect(statuses).toMatchObject({
       payload_too_large: 413,
@@ -24,6 +28,7 @@ describe('statusForErrorCode', () => {
       not_found: 404,
       no_agents_matched: 404,
       subscription_confirmation_failed: 502,
+      database_unavailable: 503,
     });
     expect(Object.values(statuses).every((s) => s >= 400 && s < 600 && s !== 500)).toBe(true);
   });

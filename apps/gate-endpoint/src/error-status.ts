@@ -1,3 +1,4 @@
+import { StoreErrorCode } from '@event-cache/cache-store';
 import type { RejectReason } from '@event-cache/events';
 
 /** Error codes this app throws on purpose (besides libs/events' rejection reasons). */
@@ -15,7 +16,7 @@ export enum AppErrorCode {
   SubscriptionConfirmationFailed = 'subscription_confirmation_failed',
 }
 
-export type ErrorCode = AppErrorCode | RejectReason;
+export type ErrorCode = AppErrorCode | StoreErrorCode | RejectReason;
 
 /** One exhaustive switch from every code this app can throw to its HTTP status. */
 export function statusForErrorCode(code: string): number {
@@ -51,6 +52,7 @@ export function statusForErrorCode(code: string): number {
     case AppErrorCode.SubscriptionConfirmationFailed:
       return 502;
     case 'certificate_unavailable':
+    case StoreErrorCode.DatabaseUnavailable:
       return 503;
     default: {
       // Compile-time: every code above is handled. Run time: an unknown code is a 500.

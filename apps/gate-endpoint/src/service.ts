@@ -1,3 +1,4 @@
+import { databaseUnavailableError } from '@event-cache/cache-store';
 import type { ServiceDefinition } from '@event-cache/platform';
 import { AppModule } from './app.module';
 import { statusForErrorCode } from './error-status';
@@ -6,6 +7,7 @@ export const service: ServiceDefinition = {
   name: 'gate-endpoint',
   module: (config) => AppModule.forRoot(config),
   statusFor: statusForErrorCode,
+  translateError: databaseUnavailableError,
   openApi: {
     title: 'gate-endpoint',
     description:

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { type SnsMessage, snsStringToSign } from '@event-cache/events';
 import { startService } from '@event-cache/platform';
-import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
+import { type Answer, answerOf, createTestDatabase, type TestDatabase } from '@event-cache/testing';
 import { service } from '../src/service';
 
 /** libs/events' fixtures, read from disk (nothing test-only is imported across projects). */
@@ -102,46 +102,15 @@ export function signedSns(
   return message;
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any route
-}
+export { type Answer, eventually } from '@event-cache/testing';
 
 /** One HTTP call to the service under test; the body is JSON-encoded unless it is a string. */
-export async function call(
+export function call(
   baseUrl: string,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Answer> {
-  const res = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
-}
-
-/** Polls `probe` until it returns something other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return answerOf(baseUrl, method, path, { body, headers });
 }

@@ -33,7 +33,13 @@ export { THROTTLING_ERROR_NAMES, describeAwsError, isThrottlingError } from './a
 export { AwsCachingAgent, type AwsScope } from './kinds/aws-caching-agent';
 export { AwsTargetedRefresher, type IdReader, type IdReadResult } from './kinds/aws-targeted-refresher';
 export { InstanceCachingAgent, InstanceRefresher } from './kinds/instances';
-export { ClusterCachingAgent, ServerGroupRefresher } from './kinds/server-groups';
+export {
+  ClusterCachingAgent,
+  ServerGroupRefresher,
+  serverGroupRecords,
+  type ServerGroupRecords,
+} from './kinds/server-groups';
+export type { GroupScaling } from './kinds/scaling';
 export { LaunchTemplateCachingAgent, LaunchTemplateRefresher } from './kinds/launch-templates';
 export {
   AmazonApplicationLoadBalancerCachingAgent,

@@ -35,4 +35,46 @@ describe('CacheStore.listen when its connection dies', () => {
       await close();
     }
   });
+
+  it('never reports a failure to a caller that does not hold the listener yet: it rejects instead', async () => {
+    const { store, close } = await openCacheStore(db.url, { poolSize: 4, applicationName: 'listen-race' });
+    const early: string[] = [];
+    try {
+      for (let round = 0; round < 20; round++) {
+        // Idle pooled connections, and a listener that listens again the moment its connection
+        // dies, as the inbox processor does. Every connection is terminated at once (a restart, a
+        // failover): the new listen() may be handed a pooled connection whose end is still unseen.
+        await Promise.all([1, 2, 3].map(() => store.inbox.countPending()));
+        let relistened = () => undefined as void;
+        const done = new Promise<void>((resolve) => (relistened = resolve));
+        await store.listen(
+          ['event_cache_inbox'],
+          () => undefined,
+          () => {
+            let held = false;
+            const report = (error: Error) => {
+              if (!held) early.push(error.message);
+            };
+            store
+              .listen(['event_cache_inbox'], () => undefined, report)
+              .then((stop) => {
+                held = true;
+                return stop();
+              })
+              .catch(() => undefined) // rejected: the caller listens again later
+              .finally(relistened);
+          },
+        );
+        await db.sql(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'listen-race'`,
+        );
+        await done;
+      }
+      expect(early).toEqual([]);
+      expect(await store.inbox.countPending()).toBe(0);
+    } finally {
+      await close();
+    }
+  });
 });

@@ -67,15 +67,24 @@ export class CacheStoreModule {
   static forService(
     config: {
       service: string;
-      database: { url: string; poolSize: number; statementTimeoutMs: number };
+      database: {
+        url: string;
+        poolSize: number;
+        statementTimeoutMs: number;
+        connectTimeoutMs: number;
+        queryTimeoutMs: number;
+      };
     },
     extras: StoreExtras = {},
   ): DynamicModule {
+    const { database } = config;
     return CacheStoreModule.forRoot(
       {
-        url: config.database.url,
-        poolSize: config.database.poolSize,
-        statementTimeoutMs: config.database.statementTimeoutMs,
+        url: database.url,
+        poolSize: database.poolSize,
+        statementTimeoutMs: database.statementTimeoutMs,
+        connectTimeoutMs: database.connectTimeoutMs,
+        queryTimeoutMs: database.queryTimeoutMs,
         applicationName: config.service,
       },
       extras,

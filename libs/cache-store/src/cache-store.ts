@@ -89,9 +89,22 @@ export class CacheStore extends StoreRepositories {
   }
 
   /**
+   * Whether the database answers and takes writes now (not a read-only standby, e.g. during a
+   * failover): a cheap probe for callers that paused their writes during an outage.
+   */
+  async writable(): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ writable: boolean }[]>(
+      `SELECT current_setting('transaction_read_only') = 'off' AS writable`,
+    );
+    return row?.writable === true;
+  }
+
+  /**
    * A dedicated client for LISTEN (wake-ups on new inbox events / refresh requests). When that
    * connection fails later (server restart, terminated backend), `onError` is told once and no
-   * more notifications arrive: the caller listens again (and polls meanwhile).
+   * more notifications arrive: the caller listens again (and polls meanwhile). `onError` is only
+   * ever called after the returned promise resolved: a connection that fails while LISTEN is
+   * being set up rejects the promise instead.
    */
   async listen(
     channels: string[],
@@ -107,34 +120,35 @@ export class CacheStore extends StoreRepositories {
       removeAllListeners(event: string): void;
     };
     // A checked-out pg client that errors with no listener would crash the process.
-    let broken = false;
+    let failure: Error | undefined;
+    let handedOver = false;
     const errorListener = (error: Error) => {
-      if (broken) return;
-      broken = true;
+      if (failure) return;
+      failure = error;
       client.removeAllListeners('notification');
-      onError(error);
+      if (handedOver) onError(error);
     };
     client.on('error', errorListener);
     client.on('notification', (msg) => onNotify(msg.channel));
-    try {
-      for (const statement of statements) await runner.query(statement);
-    } catch (err) {
-      // Never hand a pooled connection back still listening, nor keep it checked out.
-      client.removeAllListeners('notification');
-      await runner.query('UNLISTEN *').catch(() => undefined);
-      client.removeListener('error', errorListener);
-      await runner.release();
-      throw err;
-    }
-    return async () => {
+    // Never hands a pooled connection back still listening; a broken one leaves the pool.
+    const stop = async () => {
       client.removeAllListeners('notification');
       try {
-        if (!broken) await runner.query('UNLISTEN *');
+        if (!failure) await runner.query('UNLISTEN *');
       } finally {
         client.removeListener('error', errorListener);
         await runner.release();
       }
     };
+    try {
+      for (const statement of statements) await runner.query(statement);
+      if (failure) throw failure; // the connection died while LISTEN was being set up
+    } catch (err) {
+      await stop().catch(() => undefined);
+      throw err;
+    }
+    handedOver = true;
+    return stop;
   }
 }
 

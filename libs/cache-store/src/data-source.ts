@@ -6,6 +6,17 @@ export interface DatabaseOptions {
   url: string;
   poolSize?: number;
   statementTimeoutMs?: number;
+  /**
+   * Opening a connection, and waiting for a free one of the pool, gives up after this long, so a
+   * hung server cannot hold callers forever (unset or 0: waits).
+   */
+  connectTimeoutMs?: number;
+  /**
+   * A query whose answer has not arrived after this long fails on the client, even when the
+   * server is hung and cannot enforce its statement timeout (unset or 0: waits). The connection
+   * stays in use until the server answers (or the connection dies), so nothing is mixed up.
+   */
+  queryTimeoutMs?: number;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
 }
@@ -24,7 +35,11 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     applicationName: options.applicationName ?? 'event-cache',
     extra: {
       max: options.poolSize ?? 10,
+      // A peer that vanished without closing the connection (a network partition) is noticed.
+      keepAlive: true,
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+      ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     },
   });
 }

@@ -2,6 +2,7 @@ export * from './entities';
 export { createDataSource, type DatabaseOptions } from './data-source';
 export { migrate, migrationsApplied, schemaDrift, waitForMigrations } from './migrate';
 export { CacheStore, openCacheStore, StoreRepositories } from './cache-store';
+export { databaseUnavailableError, isDatabaseUnavailable, StoreErrorCode } from './database-unavailable';
 export { CacheStoreModule, DatabaseReadiness, type StoreExtras } from './cache-store.module';
 export * from './repositories/cached-resource.repository';
 export * from './projection.port';

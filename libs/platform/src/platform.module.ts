@@ -14,7 +14,11 @@ export class PlatformModule {
   ): DynamicModule {
     return {
       module: PlatformModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule, HealthModule.forRoot(readiness)],
+      imports: [
+        ConfigModule.forRoot(config),
+        MetricsModule,
+        HealthModule.forRoot({ ...readiness, timeoutMs: config.health.readinessTimeoutMs }),
+      ],
     };
   }
 }

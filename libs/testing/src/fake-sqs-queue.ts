@@ -6,6 +6,9 @@ import {
   type DeleteMessageBatchCommandInput,
   type DeleteMessageBatchCommandOutput,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type GetQueueAttributesCommandInput,
+  type GetQueueAttributesCommandOutput,
   type Message,
   type ReceiveMessageCommandInput,
   type ReceiveMessageCommandOutput,
@@ -33,12 +36,14 @@ const metadata = () => ({
  * An in-memory SQS queue with the semantics the consumer relies on: long polling (returns as soon
  * as a message is visible, or empty after WaitTimeSeconds), visibility timeouts, a new receipt
  * handle per receive (stale handles fail with ReceiptHandleIsInvalid), ApproximateReceiveCount,
- * and batch delete / visibility change answering Successful/Failed like SQS. `install()` routes
- * every SQSClient's ReceiveMessage, DeleteMessageBatch and ChangeMessageVisibilityBatch to it
- * through aws-sdk-client-mock.
+ * batch delete / visibility change answering Successful/Failed like SQS, the approximate counts of
+ * GetQueueAttributes, and a redrive policy (`redriveTo`: a message received `maxReceiveCount`
+ * times moves to the dead-letter queue instead of being received again). `install()` routes every
+ * SQSClient's ReceiveMessage, DeleteMessageBatch, ChangeMessageVisibilityBatch and
+ * GetQueueAttributes to it (and to the other queues given, by QueueUrl) through aws-sdk-client-mock.
  */
 export class FakeSqsQueue {
-  readonly calls = { receive: 0, delete: 0, changeVisibility: 0 };
+  readonly calls = { receive: 0, delete: 0, changeVisibility: 0, getAttributes: 0 };
   /** Visibility changes as `[messageId, seconds]`, in order. */
   readonly visibilityChanges: [string, number][] = [];
   /** Messages not deleted yet, in send order; deleted ones move to `deleted`. */
@@ -48,6 +53,7 @@ export class FakeSqsQueue {
   private closed = false;
   private receiveFailures: Error[] = [];
   private deleteFailures: Error[] = [];
+  private redrive: { deadLetter: FakeSqsQueue; maxReceiveCount: number } | undefined;
 
   constructor(
     readonly url = 'https://sqs.us-east-1.amazonaws.com/123456789012/event-cache-events',
@@ -55,25 +61,44 @@ export class FakeSqsQueue {
     private readonly defaultVisibilitySeconds = 30,
   ) {}
 
-  /** Routes SQSClient calls here; call the returned function to restore the real client. */
-  install(): () => void {
+  /**
+   * Routes SQSClient calls here (and to `others`, by QueueUrl); call the returned function to
+   * restore the real client.
+   */
+  install(...others: FakeSqsQueue[]): () => void {
+    const queues = [this, ...others];
+    const queue = (url: string | undefined) => {
+      const found = queues.find((q) => q.url === url);
+      if (found) return found;
+      const error = new Error('The specified queue does not exist.');
+      error.name = 'QueueDoesNotExist';
+      throw error;
+    };
     const mock = mockClient(SQSClient);
     mock
       .on(ReceiveMessageCommand)
-      .callsFake((input: ReceiveMessageCommandInput) => this.receive(input))
+      .callsFake((input: ReceiveMessageCommandInput) => queue(input.QueueUrl).receive(input))
       .on(DeleteMessageBatchCommand)
-      .callsFake((input: DeleteMessageBatchCommandInput) => this.deleteBatch(input))
+      .callsFake((input: DeleteMessageBatchCommandInput) => queue(input.QueueUrl).deleteBatch(input))
       .on(ChangeMessageVisibilityBatchCommand)
-      .callsFake((input: ChangeMessageVisibilityBatchCommandInput) => this.changeVisibilityBatch(input));
+      .callsFake((input: ChangeMessageVisibilityBatchCommandInput) =>
+        queue(input.QueueUrl).changeVisibilityBatch(input),
+      )
+      .on(GetQueueAttributesCommand)
+      .callsFake((input: GetQueueAttributesCommandInput) => queue(input.QueueUrl).getAttributes(input));
     return () => {
-      this.close();
+      for (const q of queues) q.close();
       mock.restore();
     };
   }
 
+  /** The queue's redrive policy: a message received `maxReceiveCount` times moves to `deadLetter`. */
+  redriveTo(deadLetter: FakeSqsQueue, maxReceiveCount: number): void {
+    this.redrive = { deadLetter, maxReceiveCount };
+  }
+
   /** Sends a message (a string body, or JSON of anything else); returns its MessageId. */
-  send(body: unknown): string {
-    const messageId = randomUUID();
+  send(body: unknown, messageId: string = randomUUID()): string {
     this.messages.set(messageId, {
       messageId,
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -85,6 +110,11 @@ export class FakeSqsQueue {
     });
     this.changed();
     return messageId;
+  }
+
+  /** Ids of the messages not deleted yet, visible or in flight (a dead-letter queue's content). */
+  get messageIds(): string[] {
+    return [...this.messages.keys()];
   }
 
   /** Makes ReceiveMessage fail with this error (once per error given). */
@@ -159,9 +189,16 @@ export class FakeSqsQueue {
     for (;;) {
       const now = Date.now();
       const visible: StoredMessage[] = [];
-      for (const m of this.messages.values()) {
+      for (const m of [...this.messages.values()]) {
         if (visible.length === max) break;
-        if (m.visibleAt <= now) visible.push(m);
+        if (m.visibleAt > now) continue;
+        if (this.redrive && m.receiveCount >= this.redrive.maxReceiveCount) {
+          // As SQS does: a message received maxReceiveCount times moves to the DLQ, keeping its id.
+          this.messages.delete(m.messageId);
+          this.redrive.deadLetter.send(m.body, m.messageId);
+          continue;
+        }
+        visible.push(m);
       }
       if (visible.length > 0 || this.closed || now >= deadline) {
         const visibility = (input.VisibilityTimeout ?? this.defaultVisibilitySeconds) * 1000;
@@ -202,6 +239,22 @@ export class FakeSqsQueue {
     });
     this.changed();
     return { ...metadata(), ...out };
+  }
+
+  getAttributes(input: GetQueueAttributesCommandInput): GetQueueAttributesCommandOutput {
+    this.calls.getAttributes += 1;
+    this.assertQueue(input.QueueUrl);
+    const now = Date.now();
+    const messages = [...this.messages.values()];
+    const visible = messages.filter((m) => m.visibleAt <= now).length;
+    const all: Record<string, string> = {
+      ApproximateNumberOfMessages: String(visible),
+      ApproximateNumberOfMessagesNotVisible: String(messages.length - visible),
+      QueueArn: `arn:aws:sqs:us-east-1:123456789012:${this.url.split('/').pop()}`,
+    };
+    const names = input.AttributeNames ?? [];
+    const wanted = names.includes('All') ? Object.keys(all) : names.filter((n) => n in all);
+    return { ...metadata(), Attributes: Object.fromEntries(wanted.map((n) => [n, all[n]])) };
   }
 
   private applyBatch(

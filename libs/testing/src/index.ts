@@ -5,3 +5,4 @@ export { PostgresLayoutError } from './postgres-as-root';
 export * from './service-probe';
 export * from './fake-sqs-queue';
 export * from './slow-upload';
+export * from './wait';

@@ -24,13 +24,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url,
-    sql: <T>(text: string, params?: unknown[]) =>
-      withClient(url, async (c) => (await c.query(text, params)).rows as T[]),
+    sql: sqlOn(url),
     drop: () =>
       withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
         () => undefined,
       ),
   };
+}
+
+/** Runs SQL on the database of `url`, one connection per call (to inspect or break things). */
+export function sqlOn(
+  url: string,
+): <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]> {
+  return <T>(text: string, params?: unknown[]) =>
+    withClient(url, async (c) => (await c.query(text, params)).rows as T[]);
 }
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {

@@ -5,6 +5,9 @@ import type { Gauge } from 'prom-client';
 import type { DiscoveredInstance } from '../kubernetes/endpoint-instances';
 import { Backoff } from './backoff';
 
+/** Longest pause between two attempts to mirror the map while the database fails. */
+const MAX_SYNC_BACKOFF_MS = 5_000;
+
 /** A Clouddriver instance as the forwarder knows it. */
 export interface ClouddriverInstanceState {
   id: string;
@@ -18,7 +21,8 @@ export interface ClouddriverInstanceState {
  * The in-memory map of Clouddriver instances (pod name -> address, readiness), replaced as a
  * whole by discovery, and mirrored into the `clouddriver_instance` table for the other services
  * and replicas. Table writes are coalesced (one in flight, the latest state wins) and retried with
- * backoff when the database is unavailable.
+ * backoff when the database is unavailable, at most MAX_SYNC_BACKOFF_MS apart: the table holds the
+ * current map within seconds of the database coming back.
  */
 @Injectable()
 export class InstanceRegistry implements OnApplicationShutdown {
@@ -49,7 +53,11 @@ export class InstanceRegistry implements OnApplicationShutdown {
       name: 'clouddriver_instances_ready',
       help: 'Discovered Clouddriver instances that are ready to receive requests',
     });
-    this.syncBackoff = new Backoff(config.forwarder.backoffInitialMs, config.forwarder.backoffMaxMs);
+    const { backoffInitialMs, backoffMaxMs } = config.forwarder;
+    this.syncBackoff = new Backoff(
+      Math.min(backoffInitialMs, MAX_SYNC_BACKOFF_MS),
+      Math.min(backoffMaxMs, MAX_SYNC_BACKOFF_MS),
+    );
   }
 
   /**

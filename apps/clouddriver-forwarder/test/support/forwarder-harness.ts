@@ -25,12 +25,14 @@ export interface RunningForwarder {
 /**
  * Boots the forwarder against a database and a (fake) API server, through a temporary kubeconfig
  * whose context names the namespace, with short backoffs so failure scenarios stay fast.
+ * `sections`: other configuration sections (`database`, `health` ...).
  */
 export async function startForwarder(
   databaseUrl: string,
   apiServerUrl: string,
   namespace: string,
   forwarder: Record<string, unknown> = {},
+  sections: Record<string, unknown> = {},
 ): Promise<RunningForwarder> {
   const dir = mkdtempSync(join(tmpdir(), 'clouddriver-forwarder-'));
   const kubeconfig = join(dir, 'kubeconfig');
@@ -50,6 +52,7 @@ export async function startForwarder(
   writeFileSync(
     config,
     stringify({
+      ...sections,
       forwarder: {
         kubeconfig,
         backoffInitialMs: 20,

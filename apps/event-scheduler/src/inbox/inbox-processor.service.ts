@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { CacheStore, type PendingInboxEvent, type StoreRepositories } from '@event-cache/cache-store';
 import { type DecisionContext, type IntervalAdjustment, agentKindsForTypes } from '@event-cache/events';
-import { APP_CONFIG, type AppConfig, MetricsService } from '@event-cache/platform';
+import { APP_CONFIG, type AppConfig, bounded, MetricsService } from '@event-cache/platform';
 import { ClouddriverPropagator } from '../clouddriver/clouddriver-propagator.service';
 import { DECISION_CONTEXT } from './decision-context.provider';
 import { type InboxPlan, type PlannedRefresh, planInboxBatch } from './inbox.planner';
@@ -21,9 +21,12 @@ interface Committed {
   refreshes: (PlannedRefresh & { coalesced: boolean })[];
 }
 
+const workerId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
 /** The channel the inbox insert trigger notifies (libs/cache-store). */
 const INBOX_CHANNEL = 'event_cache_inbox';
-const MAX_BACKOFF_MS = 10_000;
+/** Longest pause between two attempts while the database fails: it resumes within this of coming back. */
+const MAX_BACKOFF_MS = 5_000;
 /** Commit attempts of one claimed batch before it is left to its claim's expiry. */
 const MAX_ATTEMPTS = 3;
 
@@ -37,7 +40,8 @@ const MAX_ATTEMPTS = 3;
 @Injectable()
 export class InboxProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(InboxProcessor.name);
-  private readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** The claimer's id; a new one once a batch is let go, so that it is not claimed again at once. */
+  private worker = workerId();
   private readonly wakeup = new Wakeup();
   private readonly options: AppConfig['inbox'];
   private loop: Promise<void> | undefined;
@@ -78,12 +82,25 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
       name: 'inbox_processing_failures_total',
       help: 'Inbox batches that failed to commit (retried)',
     });
+    // Read at scrape time; a database that does not answer within the readiness timeout leaves
+    // the last value (and the scrape answers in time).
+    const scrapeMs = config.health.readinessTimeoutMs;
+    const pending = bounded(
+      () => store.inbox.countPending().catch(() => undefined),
+      scrapeMs,
+      () => undefined,
+    );
+    const byStatus = bounded(
+      () => store.refreshes.countByStatus().catch(() => undefined),
+      scrapeMs,
+      () => undefined,
+    );
     metrics.gauge({
       name: 'event_inbox_pending',
       help: 'Inbox events waiting for a decision (read at scrape time)',
       async collect() {
-        const pending = await store.inbox.countPending().catch(() => undefined);
-        if (pending !== undefined) this.set(pending);
+        const n = await pending();
+        if (n !== undefined) this.set(n);
       },
     });
     metrics.gauge({
@@ -91,10 +108,10 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
       help: 'Refresh requests by status (read at scrape time)',
       labelNames: ['status'],
       async collect() {
-        const byStatus = await store.refreshes.countByStatus().catch(() => undefined);
-        if (byStatus === undefined) return;
+        const counts = await byStatus();
+        if (counts === undefined) return;
         this.reset();
-        for (const [status, n] of Object.entries(byStatus)) this.set({ status }, n);
+        for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
       },
     });
   }
@@ -124,10 +141,14 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
         worker: this.worker,
         limit: this.options.batchSize,
         claimTtlMs: this.options.claimTtlSeconds * 1000,
+        // It holds nothing now: what it claimed before is a claim whose answer was lost (a hung
+        // database that ran the statement after the client gave up), not worth a claim's expiry.
+        reclaimOwn: true,
       }));
     if (claimed.length === 0) return 0;
     this.unfinishedAttempts = this.unfinished === claimed ? this.unfinishedAttempts + 1 : 1;
     this.unfinished = this.unfinishedAttempts < MAX_ATTEMPTS ? claimed : undefined;
+    if (!this.unfinished) this.worker = workerId(); // let go: its claim expires, and anyone may take it then
     const plan = planInboxBatch(claimed, this.context);
     for (const failure of plan.failures) {
       this.logger.warn({ msg: 'inbox event could not be decided', ...failure });
@@ -225,23 +246,20 @@ export class InboxProcessor implements OnApplicationBootstrap, BeforeApplication
 
   private async ensureListening(): Promise<void> {
     if (this.unlisten || this.stopping) return;
-    let lost = false;
     try {
-      const stop = await this.store.listen(
+      // listen() reports a lost connection only once it has resolved: by then this.unlisten holds it.
+      this.unlisten = await this.store.listen(
         [INBOX_CHANNEL],
         () => this.wakeup.notify(),
         (error) => {
-          lost = true;
           this.logger.warn({
             msg: 'inbox LISTEN connection lost; polling until it is back',
             err: error.message,
           });
-          if (this.unlisten === stop) this.unlisten = undefined;
-          void stop().catch(() => undefined);
+          void this.stopListening();
           this.wakeup.notify();
         },
       );
-      if (!lost) this.unlisten = stop;
     } catch (error) {
       this.logger.warn({
         msg: 'cannot LISTEN for inbox events; polling',

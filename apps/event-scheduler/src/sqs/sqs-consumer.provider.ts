@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { APP_CONFIG, type AppConfig, MetricsService } from '@event-cache/platform';
-import { createSqsClient } from './sqs-client.factory';
+import { IntakeGate } from './intake-gate';
+import { SQS_CLIENT } from './sqs-client.factory';
 import { SqsTransport } from './sqs.transport';
 
 /** The SQS transport of this process, or none when `sqs.queueUrl` is not configured. */
@@ -9,13 +10,17 @@ import { SqsTransport } from './sqs.transport';
 export class SqsConsumer {
   readonly transport: SqsTransport | undefined;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, metrics: MetricsService) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(SQS_CLIENT) client: SQSClient | null,
+    gate: IntakeGate,
+    metrics: MetricsService,
+  ) {
     const { sqs } = config;
-    if (!sqs.queueUrl) {
+    if (!sqs.queueUrl || !client) {
       new Logger(SqsConsumer.name).log('sqs.queueUrl is not set: the SQS consumer is off');
       return;
     }
-    const client: SQSClient = createSqsClient(sqs);
     this.transport = new SqsTransport({
       client,
       queueUrl: sqs.queueUrl,
@@ -25,6 +30,7 @@ export class SqsConsumer {
       visibilityTimeoutSeconds: sqs.visibilityTimeoutSeconds,
       logger: new Logger(SqsTransport.name),
       metrics,
+      gate,
     });
   }
 }

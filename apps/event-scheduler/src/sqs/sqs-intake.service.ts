@@ -1,5 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CacheStore, type InboxEvent, pendingInboxEntry, rejectedInboxEntry } from '@event-cache/cache-store';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  CacheStore,
+  type InboxEvent,
+  isDatabaseUnavailable,
+  pendingInboxEntry,
+  rejectedInboxEntry,
+} from '@event-cache/cache-store';
 import { isTransientRejection, parseSqsMessageBody } from '@event-cache/events';
 import {
   APP_CONFIG,
@@ -8,6 +14,7 @@ import {
   MetricsService,
   UNSTORABLE_TEXT,
 } from '@event-cache/platform';
+import { IntakeGate } from './intake-gate';
 import { queueRegion } from './sqs-client.factory';
 import type { SqsDisposition, SqsReceivedMessage } from './sqs.model';
 
@@ -18,17 +25,22 @@ type Entry = { kind: 'record'; row: InboxEvent } | { kind: 'retain'; reason: str
  * never-succeeding messages (reason-coded rejections) are written in one statement, and a message
  * is only marked for deletion once that statement committed. A failing batch is retried message by
  * message, so one bad message cannot hold the others back; what still fails is retained for SQS to
- * redeliver.
+ * redeliver. A batch that failed because the database is unavailable closes the IntakeGate (no
+ * more receiving) and waits for it to open again, then is written: it is received once, however
+ * long the outage lasts.
  */
 @Injectable()
-export class SqsIntakeService {
+export class SqsIntakeService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SqsIntakeService.name);
+  /** Aborted at shutdown: batches waiting for the database give up and are left to SQS. */
+  private readonly stopping = new AbortController();
   private readonly region: string | undefined;
   private readonly snsTopicArns: string[] | undefined;
   private readonly events;
 
   constructor(
     private readonly store: CacheStore,
+    private readonly gate: IntakeGate,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -41,11 +53,22 @@ export class SqsIntakeService {
     });
   }
 
-  async ingest(messages: readonly SqsReceivedMessage[]): Promise<SqsDisposition[]> {
+  beforeApplicationShutdown(): void {
+    this.stopping.abort();
+  }
+
+  /**
+   * One disposition per message. `waitForDatabase: false` (a redrive answering an operator) retains
+   * what the unavailable database could not take instead of waiting for it to come back.
+   */
+  async ingest(
+    messages: readonly SqsReceivedMessage[],
+    options: { waitForDatabase?: boolean } = {},
+  ): Promise<SqsDisposition[]> {
     const receivedAt = new Date();
     const entries = messages.map((m) => this.entryFor(m, receivedAt));
     const rows = entries.flatMap((e) => (e.kind === 'record' ? [e.row] : []));
-    const written = await this.write(rows);
+    const written = await this.write(rows, options.waitForDatabase ?? true);
     return entries.map((entry) => {
       if (entry.kind === 'retain') {
         this.events.inc({ channel: 'sqs', outcome: 'retained', reason: entry.reason });
@@ -109,16 +132,29 @@ export class SqsIntakeService {
   }
 
   /** Which rows were committed, and whether each was new or a duplicate; missing = not committed. */
-  private async write(rows: InboxEvent[]): Promise<Map<InboxEvent, 'accepted' | 'duplicate'>> {
+  private async write(
+    rows: InboxEvent[],
+    waitForDatabase: boolean,
+  ): Promise<Map<InboxEvent, 'accepted' | 'duplicate'>> {
     const committed = new Map<InboxEvent, 'accepted' | 'duplicate'>();
     if (rows.length === 0) return committed;
-    try {
-      this.record(committed, rows, await this.store.inbox.accept(rows));
-      return committed;
-    } catch (error) {
-      if (rows.length === 1) {
-        this.logStoreFailure(rows, error);
+    for (;;) {
+      try {
+        this.record(committed, rows, await this.store.inbox.accept(rows));
         return committed;
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) {
+          this.gate.close(error);
+          // The database is back: the same batch again (its messages stayed invisible meanwhile).
+          if (waitForDatabase && (await this.gate.whenOpen(this.stopping.signal))) continue;
+          this.logStoreFailure(rows, error);
+          return committed;
+        }
+        if (rows.length === 1) {
+          this.logStoreFailure(rows, error);
+          return committed;
+        }
+        break;
       }
     }
     for (const row of rows) {

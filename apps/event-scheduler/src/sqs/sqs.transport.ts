@@ -2,13 +2,19 @@ import type { LoggerService } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import {
   ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { lastValueFrom } from 'rxjs';
 import type { MetricsService } from '@event-cache/platform';
+import {
+  deleteMessages,
+  type HandledMessage,
+  handledMessages,
+  receivedMessage,
+  sqsErrors,
+} from './sqs-messages';
 import { SQS_BATCH_PATTERN, SqsContext, type SqsDisposition, type SqsReceivedMessage } from './sqs.model';
 
 export interface SqsTransportOptions {
@@ -23,6 +29,8 @@ export interface SqsTransportOptions {
   visibilityTimeoutSeconds: number;
   logger: LoggerService;
   metrics: MetricsService;
+  /** Receiving waits while it is closed (the inbox cannot be written); `false`: shutting down. */
+  gate?: { whenOpen(signal: AbortSignal): Promise<boolean> };
 }
 
 const STOPPED = Symbol('stopped');
@@ -31,8 +39,8 @@ const MAX_BACKOFF_MS = 20_000;
 /**
  * The SQS consumer as a Nest microservice transport (`app.connectMicroservice({ strategy })`).
  *
- * `concurrency` loops long-poll the queue; each received batch goes to the `SQS_BATCH_PATTERN`
- * handler, which answers one disposition per message. Messages are deleted only when the handler
+ * `concurrency` loops long-poll the queue (each waits first while the `gate` is closed); each
+ * received batch goes to the `SQS_BATCH_PATTERN` handler, which answers one disposition per message. Messages are deleted only when the handler
  * says so (after their inbox rows are committed); everything else is left to SQS redelivery. While
  * a batch is being handled its visibility is extended, so a slow database does not hand the same
  * message to another consumer. `close()` stops receiving (an in-flight long poll is abandoned and
@@ -64,11 +72,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
       name: 'sqs_messages_retained_total',
       help: 'SQS messages left for redelivery (transient failure)',
     });
-    this.errors = metrics.counter({
-      name: 'sqs_errors_total',
-      help: 'Failed SQS calls, by operation',
-      labelNames: ['operation'],
-    });
+    this.errors = sqsErrors(metrics);
     this.extensions = metrics.counter({
       name: 'sqs_visibility_extensions_total',
       help: 'Visibility extensions of messages still being handled',
@@ -98,6 +102,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
+      if (this.options.gate && !(await this.options.gate.whenOpen(this.abort.signal))) break;
       let messages: Message[];
       try {
         messages = await this.receive();
@@ -139,16 +144,9 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   }
 
   private async handle(messages: Message[]): Promise<void> {
-    const usable = messages.filter(
-      (m): m is Message & { MessageId: string; ReceiptHandle: string } =>
-        typeof m.MessageId === 'string' && typeof m.ReceiptHandle === 'string',
-    );
+    const usable = handledMessages(messages);
     this.received.inc(usable.length);
-    const batch: SqsReceivedMessage[] = usable.map((m) => ({
-      messageId: m.MessageId,
-      body: m.Body ?? '',
-      receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1,
-    }));
+    const batch = usable.map(receivedMessage);
     const extension = this.keepInvisible(usable);
     try {
       const dispositions = await this.dispatch(batch);
@@ -179,9 +177,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     }
   }
 
-  private keepInvisible(
-    messages: (Message & { MessageId: string; ReceiptHandle: string })[],
-  ): NodeJS.Timeout {
+  private keepInvisible(messages: HandledMessage[]): NodeJS.Timeout {
     const { visibilityTimeoutSeconds } = this.options;
     const timer = setInterval(
       () => {
@@ -194,23 +190,14 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     return timer;
   }
 
-  private async delete(messages: (Message & { MessageId: string; ReceiptHandle: string })[]): Promise<void> {
-    if (messages.length === 0) return;
+  private async delete(messages: HandledMessage[]): Promise<void> {
     try {
-      const out = await this.options.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-      this.deleted.inc(out.Successful?.length ?? 0);
-      if (out.Failed?.length) {
+      const { deleted, failed } = await deleteMessages(this.options.client, this.options.queueUrl, messages);
+      this.deleted.inc(deleted);
+      if (failed.length) {
         // Redelivered later: the inbox recognizes the copy as a duplicate.
-        this.errors.inc({ operation: 'delete' }, out.Failed.length);
-        this.options.logger.warn({
-          msg: 'SQS DeleteMessageBatch partly failed',
-          failed: out.Failed.map((f) => f.Code),
-        });
+        this.errors.inc({ operation: 'delete' }, failed.length);
+        this.options.logger.warn({ msg: 'SQS DeleteMessageBatch partly failed', failed });
       }
     } catch (error) {
       this.errors.inc({ operation: 'delete' });
@@ -219,11 +206,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   }
 
   private release(messages: Message[]): Promise<void> {
-    const usable = messages.filter(
-      (m): m is Message & { MessageId: string; ReceiptHandle: string } =>
-        typeof m.MessageId === 'string' && typeof m.ReceiptHandle === 'string',
-    );
-    return this.changeVisibility(usable, 0, 'release');
+    return this.changeVisibility(handledMessages(messages), 0, 'release');
   }
 
   private async changeVisibility(

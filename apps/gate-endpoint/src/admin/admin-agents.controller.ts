@@ -10,8 +10,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AdminAuthGuard } from '@event-cache/platform';
 import { errorBody } from '../common/openapi.util';
-import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminAgentsService, type AgentView } from './admin-agents.service';
 import { adminDocs } from './admin.dto';
 

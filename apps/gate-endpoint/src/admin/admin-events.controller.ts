@@ -9,8 +9,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AdminAuthGuard } from '@event-cache/platform';
 import { errorBody } from '../common/openapi.util';
-import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminEventsService, type EventView } from './admin-events.service';
 import { adminDocs } from './admin.dto';
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AdminAuthGuard } from '@event-cache/platform';
 import { AdminAgentsController } from './admin-agents.controller';
 import { AdminAgentsService } from './admin-agents.service';
-import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminEventsController } from './admin-events.controller';
 import { AdminEventsService } from './admin-events.service';
 import { AdminIntervalsController } from './admin-intervals.controller';

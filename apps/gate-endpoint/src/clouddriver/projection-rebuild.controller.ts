@@ -10,10 +10,9 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { parseInput } from '@event-cache/platform';
+import { AdminAuthGuard, parseInput } from '@event-cache/platform';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { AdminAuthGuard } from '../admin/admin-auth.guard';
 import { errorBody } from '../common/openapi.util';
 import { formats } from '../common/request-input.util';
 import { ProjectionRebuildService, type RebuildStatus } from './projection-rebuild.service';

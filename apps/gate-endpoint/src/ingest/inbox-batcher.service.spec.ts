@@ -4,12 +4,13 @@ import { InboxBatcher } from './inbox-batcher.service';
 const row = (eventId: string): InboxEvent => ({ eventId, channel: 'api', receivedAt: new Date() });
 
 /** A store whose inbox.accept records its calls and answers like the repository (per copy, in order). */
-function fakeStore(refuse: (rows: readonly InboxEvent[]) => boolean = () => false) {
+function fakeStore(refuse: (rows: readonly InboxEvent[]) => Error | boolean = () => false) {
   const calls: string[][] = [];
   const seen = new Set<string>();
   const accept = (rows: readonly InboxEvent[]) => {
     calls.push(rows.map((r) => r.eventId));
-    if (refuse(rows)) return Promise.reject(new Error('refused'));
+    const refusal = refuse(rows);
+    if (refusal) return Promise.reject(refusal === true ? new Error('refused') : refusal);
     const accepted: string[] = [];
     const duplicates: string[] = [];
     for (const r of rows) {
@@ -40,5 +41,18 @@ describe('InboxBatcher', () => {
     const results = await Promise.allSettled(['first', 'x', 'bad', 'y'].map((id) => batcher.accept(row(id))));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(calls).toEqual([['first'], ['x', 'bad', 'y'], ['x'], ['bad'], ['y']]);
+  });
+
+  it('fails everything waiting at once while the database is unavailable, and writes again once it is back', async () => {
+    let down = true;
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const { calls, store } = fakeStore(() => down && outage);
+    const batcher = new InboxBatcher(store);
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd'].map((id) => batcher.accept(row(id))));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    // No row-by-row retry, and the requests that queued behind the failing statement never ran.
+    expect(calls).toEqual([['a']]);
+    down = false;
+    expect(await batcher.accept(row('b'))).toBe('accepted');
   });
 });

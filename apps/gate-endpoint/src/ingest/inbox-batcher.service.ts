@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CacheStore, type InboxEvent } from '@event-cache/cache-store';
+import { CacheStore, type InboxEvent, isDatabaseUnavailable } from '@event-cache/cache-store';
 
 interface Waiting {
   row: InboxEvent;
@@ -15,7 +15,9 @@ const MAX_BATCH = 500;
  * INSERT per batch instead of one round trip each; every caller is answered once the statement
  * holding its row committed. Rows wait only while the previous statement is in flight, so a lone
  * request goes straight through and a burst self-batches. A failing batch is retried row by row:
- * one row the database refuses cannot fail its neighbours.
+ * one row the database refuses cannot fail its neighbours. A database that is unavailable fails
+ * the batch and every request already waiting at once (they answer 503 and are sent again), so an
+ * outage neither retries rows one by one nor piles requests up behind a hung statement.
  */
 @Injectable()
 export class InboxBatcher {
@@ -54,6 +56,10 @@ export class InboxBatcher {
       const fresh = new Set(accepted);
       for (const w of batch) w.resolve(fresh.delete(w.row.eventId) ? 'accepted' : 'duplicate');
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        for (const w of [...batch, ...this.queue.splice(0)]) w.reject(error);
+        return;
+      }
       if (batch.length === 1) {
         batch[0].reject(error);
         return;

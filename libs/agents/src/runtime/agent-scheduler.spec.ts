@@ -2,6 +2,7 @@ import type { AgentAccount, AgentContext, AgentLoadResult, CachingAgentProvider 
 import { InMemoryAgentStore } from '../testing/in-memory-agent-store';
 import { VirtualClock } from '../testing/virtual-clock';
 import { AgentRuntime } from './agent-runtime';
+import { retryDelay } from './clock';
 
 const PROD: AgentAccount = {
   name: 'prod',
@@ -53,12 +54,16 @@ describe('AgentScheduler', () => {
   let store: InMemoryAgentStore;
   let runtime: AgentRuntime;
 
-  const start = async (providers: CachingAgentProvider[], scheduler: Record<string, number> = {}) => {
+  const start = async (
+    providers: CachingAgentProvider[],
+    scheduler: Record<string, number> = {},
+    ports = store.ports(),
+  ) => {
     runtime = new AgentRuntime({
       accounts: [PROD],
       polling: POLLING,
       providers,
-      ports: store.ports(),
+      ports,
       scheduler: { owner: 'replica-a', firstRunSpreadMs: 0, leaseTtlMs: 30_000, ...scheduler },
       refresh: { worker: 'replica-a' },
       runRefreshWorker: false,
@@ -285,6 +290,49 @@ describe('AgentScheduler', () => {
     expect(schedule('prod/us-east-1/InstanceCachingAgent').nextRunAt.getTime()).toBeGreaterThan(
       clock.now().getTime(),
     );
+  });
+
+  it('sends a release the database refused again, so the agent is not held until its lease expires', async () => {
+    const t0 = clock.now().getTime();
+    const ports = store.ports();
+    let down = true;
+    const outage = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const leases = {
+      ...ports.leases,
+      release: (...args: Parameters<typeof ports.leases.release>) =>
+        down ? outage() : ports.leases.release(...args),
+      acquireDue: (...args: Parameters<typeof ports.leases.acquireDue>) =>
+        down && clock.now().getTime() > t0 ? outage() : ports.leases.acquireDue(...args),
+    };
+    await start(
+      [
+        provider('InstanceCachingAgent', (ctx) =>
+          Promise.resolve({ readStartedAt: ctx.now(), resources: [] }),
+        ),
+      ],
+      {},
+      { ...ports, leases },
+    );
+    await clock.advance(100); // ran, and its release failed: the lease (30 s) is still held
+    expect(store.leases.has('prod/us-east-1/InstanceCachingAgent')).toBe(true);
+    await clock.advance(10_000);
+    down = false;
+    await clock.advance(6_000); // backed off at most 5 s between attempts
+    expect(store.leases.has('prod/us-east-1/InstanceCachingAgent')).toBe(false);
+    expect(schedule('prod/us-east-1/InstanceCachingAgent')).toMatchObject({
+      nextRunAt: new Date(t0 + 30_000),
+      lastRunStats: expect.objectContaining({ error: null }),
+    });
+  });
+});
+
+describe('retryDelay', () => {
+  it('doubles the pause with each failure in a row, up to 5 s, and never below the usual wait', () => {
+    expect([1, 2, 3, 4, 5, 60].map((n) => retryDelay(n, 1_000))).toEqual([
+      1_000, 2_000, 4_000, 5_000, 5_000, 5_000,
+    ]);
+    expect(retryDelay(1, 20)).toBe(20);
+    expect(retryDelay(30, 60_000)).toBe(60_000);
   });
 });
 

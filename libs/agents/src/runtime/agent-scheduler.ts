@@ -1,10 +1,16 @@
-import type { AgentLeasesPort, AgentSchedulesPort, CacheWriterPort, LeaseGrant } from '../ports';
+import type {
+  AgentLeasesPort,
+  AgentSchedulesPort,
+  CacheWriterPort,
+  LeaseGrant,
+  LeaseRelease,
+} from '../ports';
 import { AbortedError } from './abort';
 import type { AgentCatalog, AgentEntry } from './agent-catalog';
 import { AgentRetirement } from './agent-retirement';
 import { AgentRunner, type RunReport } from './agent-runner';
 import type { SchedulerMetrics } from './agents.metrics';
-import { type Clock, Wakeup } from './clock';
+import { type Clock, retryDelay, Wakeup } from './clock';
 import type { IntervalPolicy } from './interval.policy';
 import { type HeldLease, LeaseKeeper } from './lease-keeper';
 import type { AgentLogger, SchedulerOptions } from './runtime-options';
@@ -41,6 +47,8 @@ export class AgentScheduler {
   private loops: Promise<void>[] = [];
   private keeping: Promise<void> = Promise.resolve();
   private stopped: Promise<void> | null = null;
+  /** Releases the store did not take (it was unavailable): sent again before the next acquisition. */
+  private unreleased: LeaseRelease[] = [];
 
   constructor(private readonly deps: SchedulerDeps) {
     const { leases, clock, logger, options } = deps;
@@ -135,23 +143,43 @@ export class AgentScheduler {
     const agentIds = this.deps.catalog.agentIds();
     if (agentIds.length === 0) return;
     const { owner, concurrency, leaseTtlMs, pollIntervalMs } = this.deps.options;
+    let failures = 0;
     while (!this.stopping.signal.aborted) {
       const free = concurrency - this.running.size;
       if (free > 0) {
         try {
+          await this.releaseLeftovers();
           const grants = await this.deps.leases.acquireDue({
             owner,
             ttlMs: leaseTtlMs,
             limit: free,
             agentIds,
           });
+          failures = 0;
           for (const grant of grants) this.launch(grant);
         } catch (error) {
-          this.deps.logger.warn(`acquiring due agents failed: ${String(error)}`);
+          failures += 1;
+          this.deps.logger.warn(`acquiring due agents failed (attempt ${failures}): ${String(error)}`);
         }
       }
       if (this.stopping.signal.aborted) break;
-      await this.wakeup.wait(pollIntervalMs);
+      await this.wakeup.wait(failures ? retryDelay(failures, pollIntervalMs) : pollIntervalMs);
+    }
+  }
+
+  /**
+   * Releases that failed (the database was unavailable) are sent again, so the agents they
+   * record run on schedule once it is back instead of waiting for their leases to expire.
+   */
+  private async releaseLeftovers(): Promise<void> {
+    if (this.unreleased.length === 0) return;
+    const releases = this.unreleased;
+    this.unreleased = [];
+    try {
+      await this.deps.leases.release(this.deps.options.owner, releases);
+    } catch (error) {
+      this.unreleased.push(...releases);
+      throw error;
     }
   }
 
@@ -238,7 +266,10 @@ export class AgentScheduler {
         logger.warn(`${entry.agent.id}: lease lost before release`);
       }
     } catch (error) {
-      logger.warn(`${entry.agent.id}: release failed (the lease expires): ${String(error)}`);
+      this.unreleased.push(release);
+      logger.warn(
+        `${entry.agent.id}: release failed (sent again with the next acquisition): ${String(error)}`,
+      );
     }
   }
 

@@ -20,6 +20,18 @@ export const systemClock: Clock = {
     }),
 };
 
+/** The longest back-off of a loop whose store fails: it resumes within this of the store's return. */
+export const MAX_RETRY_DELAY_MS = 5_000;
+
+/**
+ * The pause after the `failures`-th failure in a row of a loop that normally waits `baseMs`: it
+ * doubles with every failure, up to MAX_RETRY_DELAY_MS (never below `baseMs`).
+ */
+export function retryDelay(failures: number, baseMs: number): number {
+  const doubled = Math.max(1, baseMs) * 2 ** Math.min(Math.max(0, failures - 1), 16);
+  return Math.max(baseMs, Math.min(MAX_RETRY_DELAY_MS, doubled));
+}
+
 /**
  * A sleep that can be cut short from elsewhere: loops wait on it between polls and are woken
  * when work arrives (a run finished, a refresh was enqueued) or when they should stop. A wake-up

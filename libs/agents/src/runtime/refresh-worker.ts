@@ -3,7 +3,7 @@ import type { FollowUpRefresh, RefreshItem, RefreshOutcome } from '../targeted-r
 import { untilAborted } from './abort';
 import type { AgentCatalog } from './agent-catalog';
 import type { RefreshMetrics } from './agents.metrics';
-import { type Clock, Wakeup } from './clock';
+import { type Clock, retryDelay, Wakeup } from './clock';
 import { toRefreshItem } from './refresh-items';
 import type { AgentLogger, RefreshWorkerOptions } from './runtime-options';
 import { describeError } from './throttling';
@@ -81,18 +81,21 @@ export class RefreshWorker {
 
   private async loop(types: string[]): Promise<void> {
     const { worker, batchSize, claimTtlMs, pollIntervalMs } = this.deps.options;
+    let failures = 0;
     while (!this.stopping.signal.aborted) {
       let claimed: ClaimedRefresh[] = [];
       try {
         claimed = await this.deps.queue.claimBatch({ worker, limit: batchSize, claimTtlMs, types });
+        failures = 0;
       } catch (error) {
-        this.deps.logger.warn(`claiming refresh requests failed: ${String(error)}`);
+        failures += 1;
+        this.deps.logger.warn(`claiming refresh requests failed (attempt ${failures}): ${String(error)}`);
       }
       if (claimed.length) {
         for (const group of groupByScope(claimed)) await this.refresh(group);
         continue; // more may be waiting
       }
-      await this.wakeup.wait(pollIntervalMs);
+      await this.wakeup.wait(failures ? retryDelay(failures, pollIntervalMs) : pollIntervalMs);
     }
   }
 

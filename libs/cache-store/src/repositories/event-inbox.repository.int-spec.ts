@@ -175,6 +175,21 @@ describe('EventInboxRepository', () => {
       ).toEqual([uuid(2)]);
     });
 
+    it("claims a worker's own claims again when it asks to (a claim whose answer it never got)", async () => {
+      await a.inbox.accept([stateChange(uuid(1), at(10)), stateChange(uuid(2), at(20))]);
+      await a.inbox.claimPending({ worker: 'scheduler-a', limit: 1, claimTtlMs: 60_000 }); // answer lost
+      expect(await b.inbox.claimPending({ worker: 'scheduler-b', limit: 10, claimTtlMs: 60_000 })).toEqual([
+        expect.objectContaining({ eventId: uuid(2) }),
+      ]);
+      const again = await a.inbox.claimPending({
+        worker: 'scheduler-a',
+        limit: 10,
+        claimTtlMs: 60_000,
+        reclaimOwn: true,
+      });
+      expect(again.map((e) => e.eventId)).toEqual([uuid(1)]); // not scheduler-b's
+    });
+
     it('never gives the same event to two schedulers claiming at once', async () => {
       await a.inbox.accept(Array.from({ length: 240 }, (_, i) => stateChange(uuid(i), at(i))));
       const drain = async (store: CacheStore, worker: string) => {

@@ -98,11 +98,17 @@ export class EventInboxRepository {
     return { accepted, duplicates };
   }
 
-  /** Claims pending events (oldest first) for processing; a crashed claimer's events come back. */
+  /**
+   * Claims pending events (oldest first) for processing; a crashed claimer's events come back.
+   * `reclaimOwn`: events this worker claimed already are claimed again, for a worker that holds
+   * nothing when it claims: a claim whose answer it never got (a hung server ran the statement
+   * after the client gave up on it) does not wait for its expiry.
+   */
   async claimPending(options: {
     worker: string;
     limit: number;
     claimTtlMs: number;
+    reclaimOwn?: boolean;
   }): Promise<PendingInboxEvent[]> {
     const rows = returnedRows<{
       event_id: string;
@@ -114,13 +120,14 @@ export class EventInboxRepository {
         `UPDATE event_inbox e
           SET claimed_by = $1, claim_expires_at = now() + make_interval(secs => $3::double precision / 1000)
          FROM (SELECT event_id FROM event_inbox
-                WHERE outcome = 'pending' AND (claim_expires_at IS NULL OR claim_expires_at <= now())
+                WHERE outcome = 'pending'
+                  AND (claim_expires_at IS NULL OR claim_expires_at <= now() OR ($4 AND claimed_by = $1))
                 ORDER BY received_at
                 LIMIT $2
                 FOR UPDATE SKIP LOCKED) AS picked
         WHERE e.event_id = picked.event_id
         RETURNING e.event_id, e.channel, e.payload, e.received_at`,
-        [options.worker, options.limit, options.claimTtlMs],
+        [options.worker, options.limit, options.claimTtlMs, options.reclaimOwn ?? false],
       ),
     );
     return rows

@@ -124,6 +124,22 @@ describe('loadConfig', () => {
     expect(problems({ FORWARDER_TOKEN: 'short' })).toEqual(['forwarder.token: at least 16 characters']);
   });
 
+  it("takes Clouddriver's database from CLOUDDRIVER_DATABASE_URL, keeping the file's other projection keys", () => {
+    const config = loadConfig('caching-agents', {
+      EVENT_CACHE_CONFIG: file('clouddriver: { cache: { enabled: true, tableNamespace: spin } }\n'),
+      CLOUDDRIVER_DATABASE_URL: 'postgres://projection:secret@clouddriver-db:5432/clouddriver',
+    });
+    expect(config.clouddriver.cache).toMatchObject({
+      enabled: true,
+      tableNamespace: 'spin',
+      databaseUrl: 'postgres://projection:secret@clouddriver-db:5432/clouddriver',
+    });
+    expect(loadConfig('caching-agents', {}).clouddriver.cache.databaseUrl).toBeUndefined();
+    const found = problems({ CLOUDDRIVER_DATABASE_URL: 'mysql://projection:secret@db/clouddriver' });
+    expect(found).toEqual([expect.stringMatching(/^clouddriver\.cache\.databaseUrl: /)]);
+    expect(found.join('\n')).not.toContain('secret');
+  });
+
   it('names the bad field and never prints its value', () => {
     const secret = 'hunter2-not-a-url';
     const found = problems({ DATABASE_URL: secret });

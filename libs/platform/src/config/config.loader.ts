@@ -58,7 +58,7 @@ function integerFromEnv(env: Env, name: string, problems: string[]): number | un
 /**
  * Loads the configuration of one service: the YAML file named by EVENT_CACHE_CONFIG (optional),
  * then environment overrides (DATABASE_URL, PORT, HOST, LOG_LEVEL, ADMIN_TOKEN, EVENTS_API_KEY,
- * FORWARDER_TOKEN, SQS_QUEUE_URL). Validates once; throws a ConfigError naming every bad field.
+ * FORWARDER_TOKEN, SQS_QUEUE_URL, CLOUDDRIVER_DATABASE_URL). Validates once; throws a ConfigError naming every bad field.
  */
 export function loadConfig(service: ServiceName, env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -81,6 +81,12 @@ export function loadConfig(service: ServiceName, env: Env = process.env): AppCon
     events: { ...raw.events, ...(env.EVENTS_API_KEY ? { apiKey: env.EVENTS_API_KEY } : {}) },
     forwarder: { ...raw.forwarder, ...(env.FORWARDER_TOKEN ? { token: env.FORWARDER_TOKEN } : {}) },
     sqs: { ...raw.sqs, ...(env.SQS_QUEUE_URL ? { queueUrl: env.SQS_QUEUE_URL } : {}) },
+    ...(env.CLOUDDRIVER_DATABASE_URL && {
+      clouddriver: {
+        ...raw.clouddriver,
+        cache: { ...(raw.clouddriver?.cache as object), databaseUrl: env.CLOUDDRIVER_DATABASE_URL },
+      },
+    }),
   };
   if (problems.length) throw new ConfigError(problems);
 

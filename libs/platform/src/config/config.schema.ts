@@ -93,20 +93,49 @@ export const httpSchema = z
     path: ['headersTimeoutMs'],
   });
 
+/** How much longer than the server's statement timeout the client waits for an answer by default. */
+const QUERY_TIMEOUT_GRACE_MS = 5_000;
+
+export const databaseSchema = z
+  .strictObject({
+    /** PostgreSQL URL. Usually given as DATABASE_URL. Without it the local stack starts an embedded server. */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+      .optional(),
+    poolSize: z.number().int().min(1).max(200).default(10),
+    /** Statement timeout for queries, in milliseconds (0 = off). */
+    statementTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** Opening a connection, or waiting for a free pooled one, gives up after this long. */
+    connectTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    /**
+     * A query unanswered after this long fails on the client, even when the server is hung and
+     * cannot enforce the statement timeout (0 = off). Default: the statement timeout + 5 s.
+     */
+    queryTimeoutMs: z.number().int().min(0).max(3_600_000).optional(),
+  })
+  .transform((db, ctx) => {
+    const derived = db.statementTimeoutMs > 0 ? db.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS : 0;
+    const queryTimeoutMs = db.queryTimeoutMs ?? derived;
+    if (queryTimeoutMs > 0 && db.statementTimeoutMs > 0 && queryTimeoutMs <= db.statementTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queryTimeoutMs'],
+        message: 'must be longer than database.statementTimeoutMs (or 0)',
+      });
+    }
+    return { ...db, queryTimeoutMs };
+  });
+
 export const configSchema = z.strictObject({
-  database: z
-    .strictObject({
-      /** PostgreSQL URL. Usually given as DATABASE_URL. Without it the local stack starts an embedded server. */
-      url: z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
-        .optional(),
-      poolSize: z.number().int().min(1).max(200).default(10),
-      /** Statement timeout for queries, in milliseconds (0 = off). */
-      statementTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
-    })
-    .default({ poolSize: 10, statementTimeoutMs: 30_000 }),
+  database: databaseSchema.default(databaseSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
+  health: z
+    .strictObject({
+      /** Each readiness check gets this long to answer; after it, /health/ready says 503 naming it. */
+      readinessTimeoutMs: z.number().int().min(100).max(60_000).default(2_000),
+    })
+    .default({ readinessTimeoutMs: 2_000 }),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

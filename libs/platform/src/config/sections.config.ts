@@ -24,6 +24,16 @@ export const sqsSchema = z.strictObject({
     .string()
     .regex(/^https?:\/\/\S+$/, 'an http(s) URL')
     .optional(),
+  /**
+   * The queue's dead-letter queue (same account and region). When set, event-scheduler reports its
+   * depth (`event_cache_sqs_dead_letter_messages`) and can redrive it (`POST /admin/dlq/redrive`).
+   */
+  deadLetterQueueUrl: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'an http(s) queue URL')
+    .optional(),
+  /** How often the dead-letter queue's depth is read (one GetQueueAttributes call). */
+  deadLetterPollSeconds: z.number().int().min(10).max(3_600).default(60),
   waitTimeSeconds: seconds(20).default(20),
   maxMessages: z.number().int().min(1).max(10).default(10),
   /** Receive loops running in parallel. */

@@ -3,7 +3,11 @@ import { BadRequestException, NotFoundException, ServiceUnavailableException } f
 import { CodedError } from './coded-error';
 import { CodedErrorFilter } from './coded-error.filter';
 
-function run(exception: unknown, req: object = { route: { path: '/x' } }) {
+function run(
+  exception: unknown,
+  req: object = { route: { path: '/x' } },
+  translate?: (e: unknown) => CodedError | undefined,
+) {
   const sent: { status?: number; body?: unknown; headers?: Record<string, string> } = {};
   const res = {
     setHeader(name: string, value: string) {
@@ -22,7 +26,8 @@ function run(exception: unknown, req: object = { route: { path: '/x' } }) {
   } as unknown as ArgumentsHost;
   const logged: unknown[] = [];
   const logger = { error: (m: unknown) => logged.push(m) } as unknown as LoggerService;
-  new CodedErrorFilter((code) => (code === 'payload_too_large' ? 413 : 500), logger).catch(exception, host);
+  const statusFor = (code: string) => ({ payload_too_large: 413, database_unavailable: 503 })[code] ?? 500;
+  new CodedErrorFilter(statusFor, logger, translate).catch(exception, host);
   return { ...sent, logged };
 }
 
@@ -43,6 +48,21 @@ describe('CodedErrorFilter', () => {
     expect(
       run(new CodedError('clouddriver_unavailable', 'x', { retryAfterSeconds: 'soon' })),
     ).not.toHaveProperty('headers');
+  });
+
+  it('answers an error the app translates as that coded error, not as a 500', () => {
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const translate = (e: unknown) =>
+      (e as { code?: string }).code === 'ECONNREFUSED'
+        ? new CodedError('database_unavailable', 'try again shortly', { retryAfterSeconds: 5 })
+        : undefined;
+    expect(run(outage, undefined, translate)).toEqual({
+      status: 503,
+      headers: { 'Retry-After': '5' },
+      body: { error: 'database_unavailable', message: 'try again shortly' },
+      logged: [],
+    });
+    expect(run(new Error('a bug'), undefined, translate)).toMatchObject({ status: 500 });
   });
 
   it("answers Nest's own HTTP exceptions as {error, message}, without quoting the request", () => {

@@ -12,6 +12,9 @@ import { CodedError } from './coded-error';
 /** Maps a coded error to an HTTP status; each app writes one exhaustive switch. */
 export type StatusForCode = (code: string) => number;
 
+/** Recognizes a library's own error (e.g. a database outage) and says which coded error it is. */
+export type TranslateError = (exception: unknown) => CodedError | undefined;
+
 /**
  * Codes the platform itself throws (the HTTP edge: bodies, paths, routes, request inputs), with
  * their statuses. They mean the same in every app, so no app has to map them.
@@ -66,7 +69,8 @@ function codeForStatus(status: number): PlatformErrorCode {
 /**
  * The one error filter of an HTTP app; every error answers `{error: code, message}`:
  * - coded errors with the platform's status for platform codes, else the app's (and `Retry-After`
- *   when `details.retryAfterSeconds` says when to retry);
+ *   when `details.retryAfterSeconds` says when to retry), errors `translate` recognizes (a lib's
+ *   own, e.g. the store's database outage) as the coded error it names;
  * - Nest's own HTTP exceptions (no route: 404 `not_found`) by their status, without the path or
  *   body they may quote; a handler's own response body (the readiness report) passes through;
  * - the HTTP stack's own client errors (`expose: true`) by their status;
@@ -77,14 +81,16 @@ export class CodedErrorFilter implements ExceptionFilter {
   constructor(
     private readonly statusFor: StatusForCode,
     private readonly logger: LoggerService,
+    private readonly translate: TranslateError = () => undefined,
   ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
     // Refused before its body was read (a guard, a limit): end the connection after the answer
     // rather than read and discard the rest of that body.
     if (http.getRequest<Request | undefined>()?.complete === false) res.setHeader('Connection', 'close');
+    const exception = this.translate(thrown) ?? thrown;
     if (exception instanceof CodedError) {
       const { code, message, details } = exception as CodedError;
       // "Unavailable, try again later" errors say when: `details.retryAfterSeconds` -> Retry-After.

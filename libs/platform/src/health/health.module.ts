@@ -1,6 +1,6 @@
 import { type DynamicModule, Module, type ModuleMetadata, type Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { HealthController } from './health.controller';
+import { HealthController, READINESS_TIMEOUT_MS } from './health.controller';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness';
 
 export interface HealthModuleOptions {
@@ -8,6 +8,8 @@ export interface HealthModuleOptions {
   imports?: ModuleMetadata['imports'];
   /** Providers (exported by `imports`) that /health/ready runs. */
   checks: Type<ReadinessCheck>[];
+  /** How long each check may take before it counts as not ready (default 2 s). */
+  timeoutMs?: number;
 }
 
 /** `/health/live` and `/health/ready` (terminus). */
@@ -24,6 +26,7 @@ export class HealthModule {
           useFactory: (...checks: ReadinessCheck[]) => checks,
           inject: options.checks,
         },
+        { provide: READINESS_TIMEOUT_MS, useValue: options.timeoutMs ?? 2_000 },
       ],
     };
   }

@@ -3,7 +3,7 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/config.schema';
-import { CodedErrorFilter, type StatusForCode } from '../errors/coded-error.filter';
+import { CodedErrorFilter, type StatusForCode, type TranslateError } from '../errors/coded-error.filter';
 import { createLogger, PinoLoggerService } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { applyServerLimits, rejectMalformedPaths } from './http-edge';
@@ -16,6 +16,8 @@ export interface HttpServiceOptions {
   config: AppConfig;
   /** The app's exhaustive switch from error codes to HTTP statuses. */
   statusFor: StatusForCode;
+  /** Libraries' errors that are coded errors in disguise (e.g. the store's database outage). */
+  translateError?: TranslateError;
   /** OpenAPI document served at /api-docs. */
   openApi: { title: string; description: string };
   /**
@@ -43,7 +45,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<INe
   app.useGlobalInterceptors(
     new JsonBodyInterceptor(app.get(Reflector), options.jsonLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES),
   );
-  app.useGlobalFilters(new CodedErrorFilter(options.statusFor, logger));
+  app.useGlobalFilters(new CodedErrorFilter(options.statusFor, logger, options.translateError));
   applyServerLimits(app.getHttpServer(), config.http);
   app.enableShutdownHooks();
   app.disable('x-powered-by');

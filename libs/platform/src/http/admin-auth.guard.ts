@@ -1,8 +1,14 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig, CodedError, presentsBearer, Secret } from '@event-cache/platform';
-import { AppErrorCode } from '../error-status';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config.schema';
+import { CodedError } from '../errors/coded-error';
+import { PlatformErrorCode } from '../errors/coded-error.filter';
+import { presentsBearer, Secret } from './secret.util';
 
-/** Admin routes need `Authorization: Bearer <admin.token>`; without a configured token they are closed. */
+/**
+ * Admin routes (of any service) need `Authorization: Bearer <admin.token>`; without a configured
+ * token they are closed (401 `unauthorized`).
+ */
 @Injectable()
 export class AdminAuthGuard implements CanActivate {
   private readonly token: Secret;
@@ -14,7 +20,7 @@ export class AdminAuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (presentsBearer(context, this.token, 'event-cache-admin')) return true;
     throw new CodedError(
-      AppErrorCode.Unauthorized,
+      PlatformErrorCode.Unauthorized,
       this.token.configured
         ? 'a valid bearer token is required'
         : 'the admin API is disabled: admin.token is not configured',
