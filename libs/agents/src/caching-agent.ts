@@ -53,8 +53,12 @@ export interface CachingAgentIdentity {
  *
  * ```ts
  * async *stream(ctx: AgentStreamContext) {
- *   for await (const page of pagesOf(ctx.signal, (NextToken) => ec2.send(new DescribeVpcsCommand({ NextToken })), (p) => p.NextToken))
- *     yield (page.Vpcs ?? []).map(toRecord);
+ *   let token: string | undefined;
+ *   do {
+ *     const page = await describeVpcs(token, ctx.signal); // one AWS page
+ *     yield (page.Vpcs ?? []).map(toRecord); // written before the page after next is read
+ *     token = page.NextToken;
+ *   } while (token);
  * }
  * ```
  */
