@@ -10,7 +10,7 @@ const moduleNameMapper = Object.fromEntries(
 );
 
 // ES-module-only packages (no CommonJS build) loaded by code under test: @kubernetes/client-node 1.x
-// and its OIDC dependencies. Node >= 20.19 require()s them natively but Jest's module loader cannot,
+// and its OIDC dependencies. Node.js 20.19+ and 22.12+ require() them natively; Jest's module loader cannot,
 // so Jest compiles them to CommonJS with SWC; every other package in node_modules stays untransformed.
 const ESM_ONLY_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
 

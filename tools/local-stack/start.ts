@@ -1,28 +1,43 @@
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parse as parseYaml } from 'yaml';
 import { migrate } from '@event-cache/cache-store';
-import { SERVICE_PORTS, type ServiceName } from '@event-cache/platform';
+import { ConfigError, loadConfig, SERVICE_PORTS, type ServiceName } from '@event-cache/platform';
+import { DEMO_ACCOUNT } from './demo/demo-estate';
+import { DEMO_CREDENTIALS_ENV, demoWanted } from './demo/demo-plan';
+import { type DemoRun, startDemoRun } from './demo/demo-run';
+import { LOCAL_DATA_DIR, localStackPgPort, REPO_ROOT } from './local-data';
+import { localSecrets } from './local-secrets';
+import { startBanner } from './start-banner';
 
 /**
  * `npm start`: the whole stack on one machine. Starts an embedded PostgreSQL unless DATABASE_URL
  * is set (data kept in .data/postgres; as root in a folder other users cannot enter, where the
- * keeper says), applies migrations, starts the four services and says where each listens. Ctrl-C
- * stops the services, then PostgreSQL.
+ * keeper says), applies migrations, starts the four services and, once they are up, prints one
+ * block: where they are, the admin token and events API key in use, and commands to try. With no
+ * account configured, the demo estate runs in this process (a simulated AWS account the services
+ * read over the AWS wire protocols, whose changes send EventBridge events to gate-endpoint). Ctrl-C
+ * stops the demo, the services, then PostgreSQL.
  */
-const root = resolve(__dirname, '..', '..', '..');
+const root = REPO_ROOT;
 const SERVICES = Object.keys(SERVICE_PORTS) as ServiceName[];
-const EMBEDDED_PORT = Number(process.env.EVENT_CACHE_PG_PORT ?? 54329);
+const DEMO_STEP_SECONDS = 30;
+const DEMO_SERVER_GROUP = 'billing-worker-v002'; // never redeployed by the demo: always there
 
 async function main(): Promise<void> {
+  const configFile =
+    process.env.EVENT_CACHE_CONFIG ?? join(root, 'tools', 'local-stack', 'local.config.yaml');
+  const config = loadConfig('gate-endpoint', { ...process.env, EVENT_CACHE_CONFIG: configFile });
+
   let postgres: Keeper | undefined;
   let databaseUrl = process.env.DATABASE_URL;
+  mkdirSync(LOCAL_DATA_DIR, { recursive: true });
   if (!databaseUrl) {
-    const dataDir = join(root, '.data', 'postgres');
-    mkdirSync(join(root, '.data'), { recursive: true });
-    postgres = await startKeeper(dataDir, EMBEDDED_PORT);
+    const dataDir = join(LOCAL_DATA_DIR, 'postgres');
+    postgres = await startKeeper(dataDir, localStackPgPort());
     databaseUrl = postgres.adminUrl;
     const where = postgres.dataDir === dataDir ? relative(root, dataDir) : postgres.dataDir;
     console.log(`postgres      ${redact(databaseUrl)} (embedded, data in ${where})`);
@@ -33,8 +48,34 @@ async function main(): Promise<void> {
   const applied = await migrate({ url: databaseUrl });
   console.log(`migrations    ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
 
-  const configFile =
-    process.env.EVENT_CACHE_CONFIG ?? join(root, 'tools', 'local-stack', 'local.config.yaml');
+  const secrets = localSecrets(LOCAL_DATA_DIR, {
+    adminToken: config.admin.token,
+    eventsApiKey: config.events.apiKey,
+  });
+  const ports = Object.fromEntries(
+    SERVICES.map((service) => [
+      service,
+      Number(process.env[`${service.toUpperCase().replace(/-/g, '_')}_PORT`] ?? SERVICE_PORTS[service]),
+    ]),
+  ) as Record<ServiceName, number>;
+  const gateUrl = `http://localhost:${ports['gate-endpoint']}`;
+
+  let demo: DemoRun | undefined;
+  if (demoWanted(config)) {
+    demo = await startDemoRun({
+      config,
+      file: readConfigFile(configFile),
+      dataDir: LOCAL_DATA_DIR,
+      gateUrl: `http://127.0.0.1:${ports['gate-endpoint']}`,
+      eventsApiKey: secrets.eventsApiKey.value,
+      stepMs: DEMO_STEP_SECONDS * 1_000,
+      log: (line) => console.log(`demo          ${line}`),
+    });
+    console.log(
+      `demo estate   ${demo.endpoint.url} (no accounts configured: a simulated AWS account "demo")`,
+    );
+  }
+
   const children = new Map<ServiceName, ChildProcess>();
   let stopping = false;
 
@@ -42,6 +83,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping services ...');
+    demo?.stop();
     await Promise.all(
       [...children.values()].map(
         (child) =>
@@ -53,6 +95,7 @@ async function main(): Promise<void> {
           }),
       ),
     );
+    await demo?.close();
     if (postgres) {
       console.log('stopping postgres ...');
       await postgres.stop();
@@ -62,22 +105,27 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    EVENT_CACHE_CONFIG: demo?.configFile ?? configFile,
+    ADMIN_TOKEN: secrets.adminToken.value,
+    EVENTS_API_KEY: secrets.eventsApiKey.value,
+  };
+  if (demo) {
+    // The demo's fake static credentials, and nothing that would make the SDK look for real ones.
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete env[name];
+    Object.assign(env, DEMO_CREDENTIALS_ENV);
+  }
+
   for (const service of SERVICES) {
-    const port = Number(
-      process.env[`${service.toUpperCase().replace(/-/g, '_')}_PORT`] ?? SERVICE_PORTS[service],
-    );
     // Own process group: a Ctrl-C reaches only this script, which stops services in order.
     const child = spawn(
       process.execPath,
       ['--enable-source-maps', join(root, 'dist', 'apps', service, 'src', 'main.js')],
       {
         cwd: root,
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          PORT: String(port),
-          EVENT_CACHE_CONFIG: configFile,
-        },
+        env: { ...env, PORT: String(ports[service]) },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },
@@ -91,10 +139,84 @@ async function main(): Promise<void> {
       console.error(`${service} exited (${signal ?? code}); stopping the stack`);
       void stop(1);
     });
-    void waitReady(service, port).then((ok) => {
-      if (ok)
-        console.log(`ready         ${service.padEnd(22)} http://localhost:${port}  (OpenAPI: /api-docs)`);
-    });
+  }
+
+  // The forwarder is up but never ready without Kubernetes (a laptop): wait for the others.
+  const statuses = await Promise.all(
+    SERVICES.map((service) =>
+      service === 'clouddriver-forwarder'
+        ? liveStatus(ports[service]).then((status) =>
+            status.startsWith('kubernetes: no Kubernetes configuration')
+              ? 'no Kubernetes configuration (expected on a laptop: it discovers Clouddriver pods)'
+              : status,
+          )
+        : waitReady(service, ports[service]),
+    ),
+  );
+  if (stopping) return;
+  if (demo) {
+    demo.start();
+    await runDemoAgentsNow(gateUrl, secrets.adminToken.value);
+  }
+  const first = config.accounts[0];
+  console.log(
+    startBanner({
+      services: SERVICES.map((name, i) => ({
+        name,
+        url: `http://localhost:${ports[name]}`,
+        status: statuses[i],
+      })),
+      gateUrl,
+      adminToken: secrets.adminToken,
+      eventsApiKey: { ...secrets.eventsApiKey, header: config.events.apiKeyHeader },
+      secretsFile: relative(root, secrets.file).startsWith('..')
+        ? secrets.file
+        : relative(root, secrets.file),
+      example: demo
+        ? { account: DEMO_ACCOUNT.name, region: DEMO_ACCOUNT.region, serverGroup: DEMO_SERVER_GROUP }
+        : {
+            account: first.name,
+            region: first.regions[0].name,
+            serverGroup: '<server group, e.g. app-stack-v001>',
+          },
+      demo: demo && {
+        endpointUrl: demo.endpoint.url,
+        accountId: DEMO_ACCOUNT.accountId,
+        stepSeconds: DEMO_STEP_SECONDS,
+      },
+    }),
+  );
+}
+
+/** The configuration file's own keys (the loader validated it already). */
+function readConfigFile(path: string): Record<string, unknown> {
+  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'), { schema: 'core', merge: false });
+  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : {};
+}
+
+/**
+ * The demo estate starts from the same account every run while the cache may hold an earlier
+ * run's: every demo agent reads it now (POST /admin/refresh), rather than at its next interval.
+ */
+async function runDemoAgentsNow(gateUrl: string, adminToken: string): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      const res = await fetch(`${gateUrl}/admin/refresh`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ account: DEMO_ACCOUNT.name }),
+      });
+      if (res.ok) return;
+      if (res.status !== 404) {
+        console.error(`demo          POST /admin/refresh answered ${res.status}: ${await res.text()}`);
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -134,13 +256,13 @@ async function startKeeper(dataDir: string, port: number): Promise<Keeper> {
   };
 }
 
-/** Waits for /health/ready; when it stays down, says which check is down and why. */
-async function waitReady(service: ServiceName, port: number): Promise<boolean> {
+/** Waits for /health/ready: `ready`, or (when it stays down) which check is down and why. */
+async function waitReady(service: ServiceName, port: number): Promise<string> {
   let last = 'not listening';
   for (let i = 0; i < 120; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
-      if (res.ok) return true;
+      if (res.ok) return 'ready';
       last = describeDown(await res.text());
     } catch {
       // not listening yet
@@ -148,7 +270,25 @@ async function waitReady(service: ServiceName, port: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 500));
   }
   console.error(`not ready     ${service.padEnd(22)} http://localhost:${port}: ${last}`);
-  return false;
+  return last;
+}
+
+/** Once /health/live answers: `ready`, or why /health/ready says it is not. */
+async function liveStatus(port: number): Promise<string> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/live`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    return res.ok ? 'ready' : describeDown(await res.text());
+  } catch {
+    return 'not listening';
+  }
 }
 
 function describeDown(body: string): string {
@@ -168,6 +308,10 @@ function redact(url: string): string {
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    console.error(`npm start: ${e.message}`);
+    process.exit(78);
+  }
   console.error('npm start failed:', e instanceof Error ? e.message : e);
   process.exit(1);
 });

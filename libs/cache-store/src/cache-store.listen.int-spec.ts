@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@event-cache/testing';
+import type { Pool } from 'pg';
 import { openCacheStore } from './cache-store';
 
 describe('CacheStore.listen when its connection dies', () => {
@@ -72,6 +73,34 @@ describe('CacheStore.listen when its connection dies', () => {
         await done;
       }
       expect(early).toEqual([]);
+      expect(await store.inbox.countPending()).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('a pooled connection the server ends while nobody listens on it', () => {
+  let db: TestDatabase;
+  beforeAll(async () => (db = await createTestDatabase()));
+  afterAll(() => db.drop());
+
+  it('does not crash the process, and the pool replaces it', async () => {
+    const { dataSource, store, close } = await openCacheStore(db.url, {
+      poolSize: 1,
+      applicationName: 'unheard-test',
+    });
+    try {
+      // Held straight from pg's pool: between hand-overs, no pool or TypeORM listener is on it.
+      const pool = (dataSource.driver as unknown as { master: Pool }).master;
+      const client = await pool.connect();
+      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      await db.sql(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'unheard-test'`,
+      );
+      await ended; // the server's error reached the client before this; nothing crashed
+      client.release(new Error('terminated'));
       expect(await store.inbox.countPending()).toBe(0);
     } finally {
       await close();

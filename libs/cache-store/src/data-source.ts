@@ -1,3 +1,4 @@
+import { Client, type ClientConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -21,6 +22,20 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/**
+ * The pool's connections, each with a last-resort `error` listener. The pool and TypeORM listen on
+ * a connection while they hold it, but a connection the server ends (a restart, a failover,
+ * `pg_terminate_backend`) at a moment neither does would emit `error` to no one, which crashes the
+ * process. Whoever holds the connection still hears the error; a broken connection is not
+ * queryable, so its next use fails and the pool drops it.
+ */
+class PooledClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 /** A DataSource over our entities and migrations; never synchronizes. Not yet initialized. */
 export function createDataSource(options: DatabaseOptions): DataSource {
   return new DataSource({
@@ -35,6 +50,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     applicationName: options.applicationName ?? 'event-cache',
     extra: {
       max: options.poolSize ?? 10,
+      Client: PooledClient,
       // A peer that vanished without closing the connection (a network partition) is noticed.
       keepAlive: true,
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),

@@ -6,3 +6,4 @@ export * from './service-probe';
 export * from './fake-sqs-queue';
 export * from './slow-upload';
 export * from './wait';
+export * from './booted-service';

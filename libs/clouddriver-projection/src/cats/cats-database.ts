@@ -17,6 +17,9 @@ export class CatsDatabase {
     });
     // An idle client that errors (server restart) must not crash the process: the pool drops it.
     this.pool.on('error', () => undefined);
+    // Nor one the server ends while it is checked out between two queries, when nobody listens on
+    // it: its holder's next query fails instead, and the transaction rolls back.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {

@@ -136,9 +136,11 @@ export class CatsWriter {
           [...new Set(typeGroups.flatMap((g) => g.scope.relAgents))],
         ],
       );
+      const scopesByKey = groupBy(typeGroups, (g) => g.scope.key);
       const inScope = new Map<string, RelRow>();
       for (const row of existing) {
-        if (typeGroups.some((g) => scopeHolds(g.scope, row))) inScope.set(identity(row), row);
+        const scopes = scopesByKey.get(row.id) ?? [];
+        if (scopes.some((g) => scopeHolds(g.scope, row))) inScope.set(identity(row), row);
       }
       const desired = new Map<string, RelIdentity>();
       for (const { scope, edges } of typeGroups) {

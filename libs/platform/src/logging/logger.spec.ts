@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger, PinoLoggerService } from './logger';
 
-function capture() {
+function capture(level = 'debug') {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -9,7 +9,7 @@ function capture() {
       done();
     },
   });
-  return { lines, logger: createLogger({ service: 'gate-endpoint', level: 'debug' }, stream) };
+  return { lines, logger: createLogger({ service: 'gate-endpoint', level }, stream) };
 }
 
 describe('logging', () => {
@@ -24,6 +24,32 @@ describe('logging', () => {
         msg: 'listening',
       }),
     ]);
+  });
+
+  it("writes Nest's start-up chatter (modules, route mapping, application started) at debug level", () => {
+    const { lines, logger } = capture();
+    const nest = new PinoLoggerService(logger);
+    nest.log('Starting Nest application...', 'NestFactory');
+    nest.log('AppModule dependencies initialized', 'InstanceLoader');
+    nest.log('HealthController {/health}:', 'RoutesResolver');
+    nest.log('Mapped {/health/live, GET} route', 'RouterExplorer');
+    nest.log('Nest application successfully started', 'NestApplication');
+    nest.log('scheduler started: 7 agents', 'CachingAgents');
+    nest.warn('a warning while mapping', 'RouterExplorer');
+    expect(lines.map((l) => [l.level, l.context])).toEqual([
+      ['debug', 'NestFactory'],
+      ['debug', 'InstanceLoader'],
+      ['debug', 'RoutesResolver'],
+      ['debug', 'RouterExplorer'],
+      ['debug', 'NestApplication'],
+      ['info', 'CachingAgents'],
+      ['warn', 'RouterExplorer'],
+    ]);
+
+    // At the default level, none of it is written.
+    const info = capture('info');
+    new PinoLoggerService(info.logger).log('Mapped {/health/live, GET} route', 'RouterExplorer');
+    expect(info.lines).toEqual([]);
   });
 
   it('redacts secrets wherever they appear', () => {

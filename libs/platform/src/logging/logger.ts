@@ -32,12 +32,31 @@ export function createLogger(
   return destination ? pino(config, destination) : pino(config);
 }
 
-/** Nest's logger interface over pino: one JSON line per message, with Nest's context as `context`. */
+/**
+ * Nest's own start-up chatter, by logger context: modules initialized, every controller and route
+ * mapped, "Starting Nest application", "Nest application successfully started". Logged at debug
+ * level: a service says it is up with its own `listening on` line.
+ */
+export const NEST_STARTUP_CONTEXTS: ReadonlySet<string> = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+  'NestMicroservice',
+]);
+
+/**
+ * Nest's logger interface over pino: one JSON line per message, with Nest's context as `context`.
+ * Nest's start-up chatter (`NEST_STARTUP_CONTEXTS`) is written at debug level instead of info.
+ */
 export class PinoLoggerService implements LoggerService {
   constructor(readonly pino: Logger) {}
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    const context = params[params.length - 1];
+    const chatter = typeof context === 'string' && NEST_STARTUP_CONTEXTS.has(context);
+    this.write(chatter ? 'debug' : 'info', message, params);
   }
   error(message: unknown, ...params: unknown[]): void {
     this.write('error', message, params);

@@ -121,7 +121,9 @@ describe('caching-agent generator', () => {
       expect.arrayContaining([
         "IAM: every cached account's role needs ec2:DescribeNatGateways.",
         '  Added to docs/aws/iam/member-account-policy.json and docs/aws-setup.md; update the deployed role policy.',
-        '  curl -H "Authorization: Bearer $ADMIN_TOKEN" \'http://localhost:8090/admin/agents?kind=NatGatewayCachingAgent\'',
+        'Watch it run: npm start. With no account configured it runs against the demo estate, a simulated AWS',
+        "  account that answers DescribeNatGateways with an empty list: the agent's runs succeed with nothing to cache.",
+        '  curl -H "Authorization: Bearer <admin token>" \'http://localhost:8090/admin/agents?kind=NatGatewayCachingAgent\'',
         "  curl 'http://localhost:8090/resources/natGateways'",
       ]),
     );

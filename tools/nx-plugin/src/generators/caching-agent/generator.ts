@@ -191,8 +191,10 @@ function report(options: NormalizedSchema, iam: IamDocsChange): void {
     options.refresherClass
       ? `${options.refresherClass} re-reads ${options.keyType} by ${options.idAttribute} in batches of 200 (refresh requests of type ${options.keyType}).`
       : `No targeted refresher: ${options.keyType} are read by full runs only.`,
-    'Watch it run: npm start (admin API: ADMIN_TOKEN=<16+ characters> npm start), then',
-    `  curl -H "Authorization: Bearer $ADMIN_TOKEN" 'http://localhost:8090/admin/agents?kind=${options.kind}'`,
+    `Watch it run: npm start. With no account configured it runs against the demo estate, a simulated AWS`,
+    `  account that answers ${options.command} with an empty list: the agent's runs succeed with nothing to cache.`,
+    `  With the admin token npm start prints (or ADMIN_TOKEN):`,
+    `  curl -H "Authorization: Bearer <admin token>" 'http://localhost:8090/admin/agents?kind=${options.kind}'`,
     `  curl http://localhost:8090/cache/introspection   # last run, additions, evictions, error of each agent`,
     `  curl 'http://localhost:8090/resources/${options.keyType}'`,
   ];
