@@ -34,7 +34,14 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { type AgentAccount, InMemoryAgentStore, VirtualClock } from '@event-cache/agents';
+import {
+  type AgentAccount,
+  type AgentContext,
+  type AnyCachingAgent,
+  InMemoryAgentStore,
+  isStreamingAgent,
+  VirtualClock,
+} from '@event-cache/agents';
 import {
   type AwsClientFactory,
   AwsRateLimiter,
@@ -229,7 +236,7 @@ async function pollingCycle(estates: readonly Estate[]): Promise<Outcome> {
   const signal = new AbortController().signal;
   setMaxListeners(0, signal); // every run of the cycle shares it
   const runs = estates.flatMap((e) =>
-    providers.map((p) => p.create(e.account, REGION).load({ signal, now: () => clock.now() })),
+    providers.map((p) => readAll(p.create(e.account, REGION), { signal, now: () => clock.now() })),
   );
   const all = Promise.all(runs);
   await clock.advance(10 * MINUTE);
@@ -438,4 +445,13 @@ if (isMainThread) {
   });
 } else {
   void runJobs(workerData as { jobs: Job[]; accountRegions: number });
+}
+
+/** One full read of an agent, page after page (only its AWS calls count here). */
+async function readAll(agent: AnyCachingAgent, ctx: AgentContext): Promise<void> {
+  if (!isStreamingAgent(agent)) {
+    await agent.load(ctx);
+    return;
+  }
+  for await (const page of agent.stream({ ...ctx, readStartedAt: ctx.now() })) void page;
 }

@@ -61,11 +61,12 @@ export class StalenessTracker {
         this.observe(records);
         return result;
       },
-      writeAgentResult: async (run) => {
-        const result = await port.writeAgentResult(run);
-        this.observe(run.resources);
+      writeAgentPage: async (page) => {
+        const result = await port.writeAgentPage(page);
+        this.observe(page.resources);
         return result;
       },
+      completeAgentRun: (run) => port.completeAgentRun(run),
       evict: (keys, fetchedAt) => port.evict(keys, fetchedAt),
     };
   }

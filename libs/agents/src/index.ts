@@ -24,6 +24,7 @@ export {
 export { AgentCatalog, AgentRegistrationError, type AgentEntry } from './runtime/agent-catalog';
 export { type MetricsRegistry, noopMetrics, type RunOutcome } from './runtime/agents.metrics';
 export { AgentScheduler } from './runtime/agent-scheduler';
+export { runCachingAgent, type AgentRunOptions, type RunReport } from './runtime/agent-runner';
 export { RefreshWorker } from './runtime/refresh-worker';
 export { toRefreshItem } from './runtime/refresh-items';
 export { ScheduleTuner } from './runtime/schedule-tuner';

@@ -102,14 +102,27 @@ export interface AgentSchedulesPort {
 }
 
 export interface CacheWriterPort {
-  writeAgentResult(run: {
+  /**
+   * Writes one page of an agent's run as of `fetchedAt` (the run's read start; never over a row
+   * from a newer read) and marks every row of it as seen by `run`, unchanged rows included.
+   */
+  writeAgentPage(page: {
     agent: string;
-    authoritativeTypes: string[];
-    resources: CacheRecord[];
+    /** The run's id: unique per run (the runtime makes one). */
+    run: string;
+    resources: readonly CacheRecord[];
     fetchedAt: Date;
-    complete: boolean;
-    evictWhenEmpty?: boolean;
-  }): Promise<{ written: string[]; unchanged: number; stale: number; evicted: string[] }>;
+  }): Promise<{ written: string[]; unchanged: number; stale: number }>;
+  /**
+   * Ends a complete run: evicts the agent's rows of `authoritativeTypes` that no page of `run`
+   * marked, unless a read that started after `fetchedAt` wrote them. Only a complete run calls it.
+   */
+  completeAgentRun(run: {
+    agent: string;
+    run: string;
+    authoritativeTypes: readonly string[];
+    fetchedAt: Date;
+  }): Promise<{ evicted: string[] }>;
   write(
     records: readonly CacheRecord[],
     options: { fetchedAt: Date; agent?: string | null; touchUnchanged?: boolean },

@@ -8,6 +8,7 @@ import {
   describeInstancesPage,
   ec2Instance,
   scopeFor,
+  streamed,
 } from './__fixtures__/aws.fixtures';
 import { createAwsAgents } from './create-aws-agents';
 
@@ -118,7 +119,7 @@ describe('createAwsAgents', () => {
       clientFactory: scope.clients,
     });
     const ec2Factory = jest.spyOn(scope.clients, 'ec2');
-    const result = await providers[0].create(scope.account, 'us-east-1').load(agentContext());
+    const result = await streamed(providers[0].create(scope.account, 'us-east-1'));
     expect(result.resources.map((r) => r.key)).toEqual(['aws:instances:prod:us-east-1:i-0123456789abcdef0']);
     expect(ec2Factory).toHaveBeenCalledWith(scope.account, 'us-east-1');
   });

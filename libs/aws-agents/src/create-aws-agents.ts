@@ -1,7 +1,7 @@
 import type {
   AgentAccount,
-  CachingAgent,
   CachingAgentProvider,
+  StreamingCachingAgent,
   TargetedRefresher,
 } from '@event-cache/agents';
 import { type AwsClientFactory, AwsClientPool } from './clients/aws-client.factory';
@@ -62,7 +62,7 @@ export function createAwsAgents(options: AwsAgentsOptions): AwsAgents {
 
   const providers: CachingAgentProvider[] = AGENT_CLASSES.map((Agent) => ({
     kind: Agent.KIND,
-    create: (account: AgentAccount, region: string): CachingAgent =>
+    create: (account: AgentAccount, region: string): StreamingCachingAgent =>
       new Agent({ account: resolve(account), region, clients }),
   }));
   const refreshers: TargetedRefresher[] = [

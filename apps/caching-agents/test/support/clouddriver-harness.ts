@@ -1,4 +1,10 @@
-import type { CachingAgent, RefreshItem, TargetedRefresher } from '@event-cache/agents';
+import {
+  type AnyCachingAgent,
+  type RefreshItem,
+  runCachingAgent,
+  type RunReport,
+  type TargetedRefresher,
+} from '@event-cache/agents';
 import { type AwsAgentAccount, createAwsAgents, type AwsAgents } from '@event-cache/aws-agents';
 import { type CacheStore, openCacheStore } from '@event-cache/cache-store';
 import { ClouddriverProjection } from '@event-cache/clouddriver-projection';
@@ -65,22 +71,28 @@ export class ProjectionHarness {
   }
 
   /** The agent of `kind` (an AWS_AGENT_KINDS value) for the account/region. */
-  agent(kind: string, account = ACCOUNT, region = REGION): CachingAgent {
+  agent(kind: string, account = ACCOUNT, region = REGION): AnyCachingAgent {
     const provider = this.aws.providers.find((p) => p.kind === kind);
     if (!provider) throw new Error(`no provider of ${kind}`);
     return provider.create(account, region);
   }
 
-  /** One complete run, written as the agent runtime writes it, in `region` (default us-east-1). */
-  async run(kind: string, now = new Date(), options: { region?: string } = {}): Promise<void> {
-    const agent = this.agent(kind, ACCOUNT, options.region ?? REGION);
-    const result = await agent.load({ signal: new AbortController().signal, now: () => now });
-    await this.store.resources.writeAgentResult({
-      agent: agent.id,
-      authoritativeTypes: [...agent.authoritativeTypes],
-      resources: result.resources,
-      fetchedAt: result.readStartedAt,
-      complete: true,
+  /**
+   * One run, written as the agent runtime writes it (page by page, then evicting what no page
+   * returned): `region` (default us-east-1); throws unless it succeeded.
+   */
+  async run(kind: string, now = new Date(), options: { region?: string } = {}): Promise<RunReport> {
+    const report = await this.runAgent(this.agent(kind, ACCOUNT, options.region ?? REGION), now);
+    if (report.outcome !== 'success') throw new Error(`${kind} run ${report.outcome}: ${report.error}`);
+    return report;
+  }
+
+  /** One run of `agent` as the runtime writes it, whatever its outcome. */
+  runAgent(agent: AnyCachingAgent, now = new Date()): Promise<RunReport> {
+    return runCachingAgent(agent, {
+      cache: this.store.resources,
+      signal: new AbortController().signal,
+      now: () => now,
     });
   }
 

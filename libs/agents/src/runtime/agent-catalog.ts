@@ -1,9 +1,9 @@
-import type { AgentAccount, CachingAgent, CachingAgentProvider } from '../caching-agent';
+import type { AgentAccount, AnyCachingAgent, CachingAgentProvider } from '../caching-agent';
 import type { TargetedRefresher } from '../targeted-refresher';
 
 /** One agent this replica can run, with the account it reads. */
 export interface AgentEntry {
-  readonly agent: CachingAgent;
+  readonly agent: AnyCachingAgent;
   readonly account: AgentAccount;
 }
 
@@ -35,6 +35,11 @@ export class AgentCatalog {
           if (agent.id !== expected || agent.kind !== provider.kind) {
             throw new AgentRegistrationError(
               `provider ${provider.kind} created agent ${agent.id} (kind ${agent.kind}); expected ${expected}`,
+            );
+          }
+          if (!hasReadMethod(agent)) {
+            throw new AgentRegistrationError(
+              `agent ${agent.id} has neither stream(ctx) nor load(ctx): implement StreamingCachingAgent or CachingAgent`,
             );
           }
           if (byId.has(agent.id)) throw new AgentRegistrationError(`agent ${agent.id} is registered twice`);
@@ -75,4 +80,10 @@ export class AgentCatalog {
   refreshTypes(): string[] {
     return [...this.byType.keys()];
   }
+}
+
+/** A JavaScript caller (or a cast) can hand over an object without either read method. */
+function hasReadMethod(agent: AnyCachingAgent): boolean {
+  const methods = agent as { stream?: unknown; load?: unknown };
+  return typeof methods.stream === 'function' || typeof methods.load === 'function';
 }

@@ -88,8 +88,8 @@ export class AgentScheduler {
 
   /**
    * Graceful shutdown: stop acquiring, let in-flight runs finish within the grace period, abort
-   * the rest (they write nothing and are released as due now, so another replica takes them),
-   * then drop any lease still held.
+   * the rest (they keep the pages they wrote, evict nothing and are released as due now, so
+   * another replica takes them), then drop any lease still held.
    */
   stop(): Promise<void> {
     this.stopped ??= this.shutdown();
@@ -240,7 +240,7 @@ export class AgentScheduler {
     }
     if (report.abortedBy === 'lease_lost') {
       metrics.leaseLost();
-      logger.warn(`${entry.agent.id}: lease lost during the run; nothing written`);
+      logger.warn(`${entry.agent.id}: lease lost during the run; its pages written stay, nothing evicted`);
       return; // another replica holds it now: not ours to release
     }
     try {

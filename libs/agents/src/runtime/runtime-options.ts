@@ -26,7 +26,7 @@ export interface SchedulerOptions {
   maxThrottleFactor: number;
   /** New agents' first runs are spread over this long (or their interval, if shorter). */
   firstRunSpreadMs: number;
-  /** A run still going after this long is aborted and counts as failed (nothing written). */
+  /** A run still going after this long is aborted and counts as failed (its pages stay, nothing is evicted). */
   runTimeoutMs: number;
   /**
    * Agents no replica registered for this long are retired with what they cached (their account,

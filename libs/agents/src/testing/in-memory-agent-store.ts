@@ -30,6 +30,8 @@ export interface StoredRecord {
   agent: string | null;
   fetchedAt: Date;
   writtenAt: Date;
+  /** The agent run whose page last returned it. */
+  seenByRun: string | null;
 }
 
 export interface StoredRefresh extends ClaimedRefresh {
@@ -222,24 +224,24 @@ export class InMemoryAgentStore {
 
   readonly cachePort: CacheWriterPort = {
     write: (records, options) => Promise.resolve(this.write(records, options)),
-    writeAgentResult: (run) => {
-      const result = this.write(run.resources, { fetchedAt: run.fetchedAt, agent: run.agent });
+    writeAgentPage: (page) =>
+      Promise.resolve(
+        this.write(page.resources, { fetchedAt: page.fetchedAt, agent: page.agent, run: page.run }),
+      ),
+    completeAgentRun: (run) => {
       const evicted: string[] = [];
-      if (run.complete && (run.resources.length > 0 || run.evictWhenEmpty)) {
-        const present = new Set(run.resources.map((r) => r.key));
-        for (const [key, stored] of this.records) {
-          if (
-            stored.agent === run.agent &&
-            run.authoritativeTypes.includes(stored.record.type) &&
-            stored.fetchedAt.getTime() <= run.fetchedAt.getTime() &&
-            !present.has(key)
-          ) {
-            this.records.delete(key);
-            evicted.push(key);
-          }
+      for (const [key, stored] of this.records) {
+        if (
+          stored.agent === run.agent &&
+          run.authoritativeTypes.includes(stored.record.type) &&
+          stored.fetchedAt.getTime() <= run.fetchedAt.getTime() &&
+          stored.seenByRun !== run.run
+        ) {
+          this.records.delete(key);
+          evicted.push(key);
         }
       }
-      return Promise.resolve({ ...result, evicted });
+      return Promise.resolve({ evicted });
     },
     evict: (keys, fetchedAt) => {
       const evicted = keys.filter((k) => {
@@ -406,7 +408,7 @@ export class InMemoryAgentStore {
 
   private write(
     records: readonly CacheRecord[],
-    options: { fetchedAt: Date; agent?: string | null; touchUnchanged?: boolean },
+    options: { fetchedAt: Date; agent?: string | null; touchUnchanged?: boolean; run?: string },
   ): { written: string[]; unchanged: number; stale: number } {
     const result = { written: [] as string[], unchanged: 0, stale: 0 };
     for (const record of new Map(records.map((r) => [r.key, r])).values()) {
@@ -419,6 +421,7 @@ export class InMemoryAgentStore {
       if (stored && stored.agent === agent && sameBody(stored.record, record)) {
         result.unchanged++;
         if (options.touchUnchanged) stored.fetchedAt = options.fetchedAt;
+        if (options.run) stored.seenByRun = options.run;
         continue;
       }
       this.records.set(record.key, {
@@ -426,6 +429,7 @@ export class InMemoryAgentStore {
         agent,
         fetchedAt: options.fetchedAt,
         writtenAt: this.clock.now(),
+        seenByRun: options.run ?? stored?.seenByRun ?? null,
       });
       result.written.push(record.key);
     }

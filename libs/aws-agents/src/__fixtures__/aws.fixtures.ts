@@ -23,7 +23,12 @@ import {
   type TargetHealthReasonEnum,
   type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AgentContext } from '@event-cache/agents';
+import {
+  type AgentContext,
+  type AnyCachingAgent,
+  type CacheRecord,
+  isStreamingAgent,
+} from '@event-cache/agents';
 import { AWS_RATE_LIMIT_DEFAULTS } from '@event-cache/platform';
 import { AwsClientPool } from '../clients/aws-client.factory';
 import type { AwsAgentAccount, AwsConfig } from '../aws-agents.model';
@@ -65,6 +70,21 @@ export function scopeFor(
 export const T0 = new Date('2026-03-01T12:00:00.000Z');
 export function agentContext(signal: AbortSignal = new AbortController().signal): AgentContext {
   return { signal, now: () => T0 };
+}
+
+/**
+ * A run of a streaming agent read as the runtime reads it (read start T0), page after page to the
+ * end: its pages in order and all their records. Rejects as the run would fail.
+ */
+export async function streamed(
+  agent: AnyCachingAgent,
+  signal?: AbortSignal,
+): Promise<{ pages: CacheRecord[][]; resources: CacheRecord[]; readStartedAt: Date }> {
+  if (!isStreamingAgent(agent)) throw new Error(`${agent.id} does not stream`);
+  const ctx = { ...agentContext(signal), readStartedAt: T0 };
+  const pages: CacheRecord[][] = [];
+  for await (const page of agent.stream(ctx)) pages.push([...page]);
+  return { pages, resources: pages.flat(), readStartedAt: ctx.readStartedAt };
 }
 
 /** `i-` + 17 hex digits, deterministic from n. */

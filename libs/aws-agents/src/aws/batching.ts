@@ -14,30 +14,66 @@ export function unique<T>(items: Iterable<T>): T[] {
 const MAX_PAGES = 100_000;
 
 /**
- * Follows NextToken / Marker pagination to the end, checking the abort signal between pages.
+ * Follows NextToken / Marker pagination page by page, checking the abort signal between pages: the
+ * next page is read only when the caller asks for it (a streamed run writes each page first).
  * `fetch(token)` reads one page; `next(page)` returns its continuation token (undefined/empty at the end).
  */
+export async function* eachPage<P>(
+  signal: AbortSignal,
+  fetch: (token: string | undefined) => Promise<P>,
+  next: (page: P) => string | undefined,
+): AsyncGenerator<P, void, undefined> {
+  let token: string | undefined;
+  let pages = 0;
+  const seen = new Set<string>();
+  do {
+    signal.throwIfAborted();
+    const page = await fetch(token);
+    pages++;
+    token = next(page) || undefined;
+    if (token !== undefined) {
+      if (seen.has(token) || pages >= MAX_PAGES) {
+        throw new Error(`Pagination did not end (token repeated after ${pages} pages)`);
+      }
+      seen.add(token);
+    }
+    yield page;
+  } while (token !== undefined);
+}
+
+/** Every page of a NextToken / Marker pagination, read to the end (see `eachPage`). */
 export async function allPages<P>(
   signal: AbortSignal,
   fetch: (token: string | undefined) => Promise<P>,
   next: (page: P) => string | undefined,
 ): Promise<P[]> {
   const pages: P[] = [];
-  let token: string | undefined;
-  const seen = new Set<string>();
-  do {
-    signal.throwIfAborted();
-    const page = await fetch(token);
-    pages.push(page);
-    token = next(page) || undefined;
-    if (token !== undefined) {
-      if (seen.has(token) || pages.length >= MAX_PAGES) {
-        throw new Error(`Pagination did not end (token repeated after ${pages.length} pages)`);
-      }
-      seen.add(token);
-    }
-  } while (token !== undefined);
+  for await (const page of eachPage(signal, fetch, next)) pages.push(page);
   return pages;
+}
+
+/** Every item of every page, read to the end. */
+export async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pages) out.push(...page);
+  return out;
+}
+
+/**
+ * Joins consecutive small pages into batches of at least `size` items (the last one may be
+ * smaller), so an API with small pages (AWS Config: 100) is written in bounded batches, not a
+ * write per hundred items. Holds one batch at a time.
+ */
+export async function* batchesOf<T>(pages: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const page of pages) {
+    batch.push(...page);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight; results keep the input order. */

@@ -5,7 +5,7 @@ import {
   SelectAggregateResourceConfigCommand,
   SelectResourceConfigCommand,
 } from '@aws-sdk/client-config-service';
-import { allPages, chunk, mapConcurrently } from '../aws/batching';
+import { batchesOf, chunk, collect, eachPage, mapConcurrently } from '../aws/batching';
 import type { AwsScope } from '../kinds/aws-caching-agent';
 
 /** AWS Config resource types the Config source reads, by cache type. */
@@ -28,6 +28,8 @@ export interface ConfigItem {
 const DELETED = new Set(['ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded']);
 /** SelectResourceConfig pages hold at most 100 results; BatchGet takes at most 100 keys. */
 const PAGE = 100;
+/** Items per batch of a streamed listing. */
+const SELECT_BATCH = 1_000;
 
 /**
  * Reads inventory through AWS Config: advanced queries (`SelectResourceConfig`, or
@@ -49,6 +51,20 @@ export class ConfigSourceReader {
   /** Every current item of `resourceType` in the scope's account and region, all pages. */
   async selectAll(resourceType: ConfigResourceType, signal: AbortSignal): Promise<ConfigItem[]> {
     return this.select(`resourceType = '${resourceType}'`, signal);
+  }
+
+  /**
+   * The same as records (`toRecord` of each item's configuration; undefined leaves it out), in
+   * batches of about 1,000 items (ten of Config's pages): the pages after a batch are read once it
+   * has been handed on and the next one is asked for.
+   */
+  async *selectPages<R>(
+    resourceType: ConfigResourceType,
+    signal: AbortSignal,
+    toRecord: (configuration: Record<string, unknown>) => R | undefined,
+  ): AsyncGenerator<R[]> {
+    const batches = batchesOf(this.selectEachPage(`resourceType = '${resourceType}'`, signal), SELECT_BATCH);
+    for await (const items of batches) yield items.flatMap((item) => toRecord(item.configuration) ?? []);
   }
 
   /** Items matching an extra condition (values are quoted here). */
@@ -79,13 +95,17 @@ export class ConfigSourceReader {
     };
   }
 
-  private async select(condition: string, signal: AbortSignal): Promise<ConfigItem[]> {
+  private select(condition: string, signal: AbortSignal): Promise<ConfigItem[]> {
+    return collect(this.selectEachPage(condition, signal));
+  }
+
+  private async *selectEachPage(condition: string, signal: AbortSignal): AsyncGenerator<ConfigItem[]> {
     const { account, region } = this.scope;
     const expression =
       'SELECT resourceId, resourceName, configuration, configurationItemStatus ' +
       `WHERE ${condition} AND accountId = ${quote(account.accountId)} AND awsRegion = ${quote(region)}`;
     const aggregatorName = this.aggregatorName;
-    const pages = await allPages(
+    const pages = eachPage(
       signal,
       (NextToken) =>
         aggregatorName
@@ -106,13 +126,15 @@ export class ConfigSourceReader {
             ),
       (page) => page.NextToken,
     );
-    const items: ConfigItem[] = [];
-    for (const text of pages.flatMap((p) => p.Results ?? [])) {
-      const row = JSON.parse(text) as Record<string, unknown>;
-      const item = toItem(row.resourceId, row.resourceName, row.configuration, row.configurationItemStatus);
-      if (item) items.push(item);
+    for await (const page of pages) {
+      const items: ConfigItem[] = [];
+      for (const text of page.Results ?? []) {
+        const row = JSON.parse(text) as Record<string, unknown>;
+        const item = toItem(row.resourceId, row.resourceName, row.configuration, row.configurationItemStatus);
+        if (item) items.push(item);
+      }
+      yield items;
     }
-    return items;
   }
 
   private async batchGetLocal(

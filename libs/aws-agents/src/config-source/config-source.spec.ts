@@ -16,6 +16,7 @@ import {
   ec2Instance,
   REGION,
   scopeFor,
+  streamed,
   VPC,
 } from '../__fixtures__/aws.fixtures';
 import type { AwsAgentAccount } from '../aws-agents.model';
@@ -105,7 +106,7 @@ describe('AWS Config source', () => {
     const scope = scopeFor(aggregated);
     const configClient = jest.spyOn(scope.clients, 'configService');
 
-    const { resources } = await new InstanceCachingAgent(scope).load(agentContext());
+    const { resources } = await streamed(new InstanceCachingAgent(scope));
 
     expect(configClient).toHaveBeenCalledWith(aggregated, 'us-west-2');
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
@@ -130,8 +131,8 @@ describe('AWS Config source', () => {
       .on(DescribeInstancesCommand)
       .resolves(describeInstancesPage([ec2Instance(INSTANCE, { asg: 'orders-main-v042' })]));
 
-    const [fromConfig] = (await new InstanceCachingAgent(scopeFor(recorder)).load(agentContext())).resources;
-    const [fromEc2] = (await new InstanceCachingAgent(scopeFor()).load(agentContext())).resources;
+    const [fromConfig] = (await streamed(new InstanceCachingAgent(scopeFor(recorder)))).resources;
+    const [fromEc2] = (await streamed(new InstanceCachingAgent(scopeFor()))).resources;
 
     expect(fromConfig.key).toBe(fromEc2.key);
     expect(fromConfig.relationships).toEqual(fromEc2.relationships);
@@ -252,9 +253,7 @@ describe('AWS Config source', () => {
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    await expect(
-      new SecurityGroupCachingAgent(scopeFor(recorder)).load(agentContext()),
-    ).rejects.toMatchObject({
+    await expect(streamed(new SecurityGroupCachingAgent(scopeFor(recorder)))).rejects.toMatchObject({
       name: 'ThrottlingException',
     });
   });

@@ -1,4 +1,4 @@
-import type { AgentContext, AgentLoadResult, CacheRecord, CachingAgent } from '@event-cache/agents';
+import type { AgentPage, AgentStreamContext, CacheRecord, StreamingCachingAgent } from '@event-cache/agents';
 import type { AwsClientFactory } from '../clients/aws-client.factory';
 import { type AwsAgentAccount, type AwsAgentKind, AWS_PROVIDER_NAME, agentId } from '../aws-agents.model';
 
@@ -10,11 +10,13 @@ export interface AwsScope {
 }
 
 /**
- * The shape every AWS caching agent shares: Clouddriver's id and kind, and a `load` that notes
- * the start time before the first AWS call and then reads everything (all pages) of its types.
- * Errors are not caught: a throttled run rejects with the SDK's error, a failed run writes nothing.
+ * The shape every AWS caching agent shares: Clouddriver's id and kind, and a `stream` that reads
+ * everything of its types page by page (the runtime fixes the read start before it is called),
+ * each AWS page with the calls that complete it, and hands each on as it is read: the next page
+ * is read only once the runtime asks for it. Errors are not caught: a throttled run rejects with
+ * the SDK's error, and a run that stops part-way keeps the pages written and evicts nothing.
  */
-export abstract class AwsCachingAgent implements CachingAgent {
+export abstract class AwsCachingAgent implements StreamingCachingAgent {
   readonly provider = AWS_PROVIDER_NAME;
   readonly id: string;
   readonly account: string;
@@ -30,13 +32,15 @@ export abstract class AwsCachingAgent implements CachingAgent {
     this.id = agentId(this.account, this.region, kind);
   }
 
-  async load(ctx: AgentContext): Promise<AgentLoadResult> {
-    const readStartedAt = ctx.now();
+  async *stream(ctx: AgentStreamContext): AsyncGenerator<AgentPage, void, undefined> {
     ctx.signal.throwIfAborted();
-    const resources = await this.readAll(ctx.signal);
-    ctx.signal.throwIfAborted();
-    return { resources, readStartedAt };
+    for await (const page of this.pages(ctx.signal)) {
+      ctx.signal.throwIfAborted();
+      // AWS pages can come back empty (a filtered DescribeInstances page): nothing to write.
+      if (page.length > 0) yield page;
+    }
   }
 
-  protected abstract readAll(signal: AbortSignal): Promise<CacheRecord[]>;
+  /** The agent's records, one AWS page (with the calls that complete it) at a time. */
+  protected abstract pages(signal: AbortSignal): AsyncIterable<CacheRecord[]>;
 }

@@ -12,6 +12,7 @@ import {
   REGION,
   requestLimitExceeded,
   scopeFor,
+  streamed,
   T0,
 } from '../__fixtures__/aws.fixtures';
 import { InstanceCachingAgent, InstanceRefresher } from './instances';
@@ -51,7 +52,7 @@ describe('InstanceCachingAgent', () => {
     });
     const agent = new InstanceCachingAgent(scopeFor());
 
-    const result = await agent.load(agentContext());
+    const result = await streamed(agent);
 
     expect(agent.id).toBe('prod/us-east-1/InstanceCachingAgent');
     expect(agent.authoritativeTypes).toEqual(['instances']);
@@ -59,6 +60,11 @@ describe('InstanceCachingAgent', () => {
     expect(result.resources.map((r) => r.key)).toEqual(
       [instanceId(1), instanceId(2), instanceId(3)].map(key),
     );
+    // One page written per DescribeInstances page, as it is read.
+    expect(result.pages.map((page) => page.map((r) => r.key))).toEqual([
+      [instanceId(1), instanceId(2)].map(key),
+      [key(instanceId(3))],
+    ]);
     const [first, bastion] = result.resources;
     expect(first.relationships).toEqual({
       serverGroups: ['aws:serverGroups:orders-main:prod:us-east-1:orders-main-v042'],
@@ -90,7 +96,7 @@ describe('InstanceCachingAgent', () => {
           ec2Instance(instanceId(2), { state: 'terminated' }),
         ]),
       );
-    const result = await new InstanceCachingAgent(scopeFor()).load(agentContext());
+    const result = await streamed(new InstanceCachingAgent(scopeFor()));
     expect(result.resources.map((r) => r.key)).toEqual([key(instanceId(1))]);
   });
 
@@ -99,7 +105,7 @@ describe('InstanceCachingAgent', () => {
       .on(DescribeInstancesCommand)
       .resolvesOnce(describeInstancesPage([ec2Instance(instanceId(1))], 'next'))
       .rejectsOnce(requestLimitExceeded());
-    await expect(new InstanceCachingAgent(scopeFor()).load(agentContext())).rejects.toMatchObject({
+    await expect(streamed(new InstanceCachingAgent(scopeFor()))).rejects.toMatchObject({
       name: 'RequestLimitExceeded',
       $metadata: { httpStatusCode: 503 },
     });
@@ -111,9 +117,7 @@ describe('InstanceCachingAgent', () => {
       controller.abort();
       return describeInstancesPage([ec2Instance(instanceId(1))], 'next');
     });
-    await expect(
-      new InstanceCachingAgent(scopeFor()).load(agentContext(controller.signal)),
-    ).rejects.toThrow();
+    await expect(streamed(new InstanceCachingAgent(scopeFor()), controller.signal)).rejects.toThrow();
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '@event-cache/events';
 import { attributesOf, str, tagValue } from '../aws/attributes';
 import { idsNamedInError, NOT_FOUND_ERROR_NAMES } from '../aws/aws-errors';
-import { allPages, readIsolatingMissing } from '../aws/batching';
+import { allPages, eachPage, readIsolatingMissing } from '../aws/batching';
 import {
   CONFIG_RESOURCE_TYPES,
   ConfigSourceReader,
@@ -64,14 +64,19 @@ function flatten(pages: { Reservations?: { Instances?: Instance[] }[] }[]): Inst
   return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? []));
 }
 
-/** Every instance of the account/region: DescribeInstances, 1,000 per page, live states only. */
-export async function readAllInstances(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+/**
+ * Every instance of the account/region, a page at a time: DescribeInstances, 1,000 per page, live
+ * states only (or AWS Config, in batches of 1,000).
+ */
+export async function* instancePages(scope: AwsScope, signal: AbortSignal): AsyncGenerator<CacheRecord[]> {
   if (scope.account.configSource) {
-    const items = await new ConfigSourceReader(scope).selectAll(CONFIG_RESOURCE_TYPES.instances, signal);
-    return items.flatMap((item) => instanceRecord(item.configuration, scope) ?? []);
+    yield* new ConfigSourceReader(scope).selectPages(CONFIG_RESOURCE_TYPES.instances, signal, (c) =>
+      instanceRecord(c, scope),
+    );
+    return;
   }
   const ec2 = scope.clients.ec2(scope.account, scope.region);
-  const pages = await allPages(
+  const pages = eachPage(
     signal,
     (NextToken) =>
       ec2.send(
@@ -84,7 +89,7 @@ export async function readAllInstances(scope: AwsScope, signal: AbortSignal): Pr
       ),
     (page) => page.NextToken,
   );
-  return flatten(pages).flatMap((i) => fromSdk(scope)(i) ?? []);
+  for await (const page of pages) yield flatten([page]).flatMap((i) => fromSdk(scope)(i) ?? []);
 }
 
 /**
@@ -142,8 +147,8 @@ export class InstanceCachingAgent extends AwsCachingAgent {
     super(scope, InstanceCachingAgent.KIND);
   }
 
-  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
-    return readAllInstances(this.scope, signal);
+  protected pages(signal: AbortSignal): AsyncIterable<CacheRecord[]> {
+    return instancePages(this.scope, signal);
   }
 }
 

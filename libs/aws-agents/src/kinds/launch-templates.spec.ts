@@ -6,7 +6,7 @@ import {
   type LaunchTemplateVersion,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { agentContext, REGION, scopeFor } from '../__fixtures__/aws.fixtures';
+import { agentContext, REGION, scopeFor, streamed } from '../__fixtures__/aws.fixtures';
 import { LaunchTemplateCachingAgent, LaunchTemplateRefresher } from './launch-templates';
 
 const ec2 = mockClient(EC2Client);
@@ -51,7 +51,7 @@ describe('LaunchTemplateCachingAgent', () => {
       ],
     });
 
-    const { resources } = await new LaunchTemplateCachingAgent(scopeFor()).load(agentContext());
+    const { resources } = await streamed(new LaunchTemplateCachingAgent(scopeFor()));
 
     expect(ec2.commandCalls(DescribeLaunchTemplateVersionsCommand).map((c) => c.args[0].input)).toEqual([
       { Versions: ['$Latest', '$Default'], MaxResults: 200, NextToken: undefined },

@@ -8,7 +8,7 @@ import type { CacheRecord } from '@event-cache/agents';
 import { launchTemplateKey, parseFriggaName } from '@event-cache/events';
 import { attributesOf } from '../aws/attributes';
 import { NOT_FOUND_ERROR_NAMES } from '../aws/aws-errors';
-import { allPages, readIsolatingMissing } from '../aws/batching';
+import { allPages, eachPage, readIsolatingMissing } from '../aws/batching';
 import { AWS_AGENT_KINDS } from '../aws-agents.model';
 import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
 import { AwsTargetedRefresher, type IdReader, readInChunks, recordsById } from './aws-targeted-refresher';
@@ -92,10 +92,18 @@ function indexVersions(list: LaunchTemplateVersion[]): Map<string, Versions> {
   return byId;
 }
 
-/** Every launch template of the account/region with its latest and default versions. */
-export async function readAllLaunchTemplates(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+/**
+ * Every launch template of the account/region with its latest and default versions, a page (200)
+ * at a time. The region's `$Latest`/`$Default` listing is read once, before the first page of
+ * templates is handed on (one call per template otherwise); each template takes its versions out
+ * of it, so what is held shrinks as the run goes.
+ */
+export async function* launchTemplatePages(
+  scope: AwsScope,
+  signal: AbortSignal,
+): AsyncGenerator<CacheRecord[]> {
   const ec2 = scope.clients.ec2(scope.account, scope.region);
-  const pages = await allPages(
+  const pages = eachPage(
     signal,
     (NextToken) =>
       ec2.send(new DescribeLaunchTemplatesCommand({ MaxResults: PAGE_SIZE, NextToken }), {
@@ -103,13 +111,17 @@ export async function readAllLaunchTemplates(scope: AwsScope, signal: AbortSigna
       }),
     (page) => page.NextToken,
   );
-  const templates = pages.flatMap((p) => p.LaunchTemplates ?? []);
-  const versions =
-    templates.length > 0 ? await latestAndDefaultVersions(scope, signal) : new Map<string, Versions>();
-  return templates.flatMap(
-    (t) =>
-      launchTemplateRecord(t, t.LaunchTemplateId ? versions.get(t.LaunchTemplateId) : undefined, scope) ?? [],
-  );
+  let versions: Map<string, Versions> | undefined;
+  for await (const page of pages) {
+    const templates = page.LaunchTemplates ?? [];
+    if (templates.length === 0) continue;
+    versions ??= await latestAndDefaultVersions(scope, signal);
+    yield templates.flatMap((t) => {
+      const own = t.LaunchTemplateId ? versions?.get(t.LaunchTemplateId) : undefined;
+      if (t.LaunchTemplateId) versions?.delete(t.LaunchTemplateId);
+      return launchTemplateRecord(t, own, scope) ?? [];
+    });
+  }
 }
 
 function launchTemplateReader(by: 'name' | 'id'): IdReader {
@@ -164,8 +176,8 @@ export class LaunchTemplateCachingAgent extends AwsCachingAgent {
     super(scope, LaunchTemplateCachingAgent.KIND);
   }
 
-  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
-    return readAllLaunchTemplates(this.scope, signal);
+  protected pages(signal: AbortSignal): AsyncIterable<CacheRecord[]> {
+    return launchTemplatePages(this.scope, signal);
   }
 }
 

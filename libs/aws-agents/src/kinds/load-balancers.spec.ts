@@ -13,9 +13,9 @@ import {
 import type { RefreshItem } from '@event-cache/agents';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  AWS_CONFIG,
   agentContext,
   asg,
+  AWS_CONFIG,
   elbError,
   elbThrottling,
   instanceId,
@@ -27,6 +27,7 @@ import {
   REGION,
   rule,
   scopeFor,
+  streamed,
   T0,
   targetGroup,
   targetGroupArn,
@@ -79,7 +80,7 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
     });
     const agent = new AmazonApplicationLoadBalancerCachingAgent(scopeFor());
 
-    const { resources } = await agent.load(agentContext());
+    const { resources } = await streamed(agent);
 
     expect(agent.id).toBe('prod/us-east-1/AmazonApplicationLoadBalancerCachingAgent');
     expect(agent.authoritativeTypes).toEqual(['loadBalancers', 'targetGroups']);
@@ -128,9 +129,7 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
         : { Rules: [rule(input.ListenerArn, tg, true)] };
     });
 
-    const { resources } = await new AmazonApplicationLoadBalancerCachingAgent(scopeFor()).load(
-      agentContext(),
-    );
+    const { resources } = await streamed(new AmazonApplicationLoadBalancerCachingAgent(scopeFor()));
 
     // The two load balancers are read side by side; each one's pages in order.
     expect(inputs(DescribeListenersCommand)).toHaveLength(3);
@@ -222,9 +221,7 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
             ],
     }));
 
-    const { resources } = await new AmazonApplicationLoadBalancerCachingAgent(scopeFor()).load(
-      agentContext(),
-    );
+    const { resources } = await streamed(new AmazonApplicationLoadBalancerCachingAgent(scopeFor()));
 
     expect(inputs(DescribeTargetGroupAttributesCommand)).toHaveLength(2);
     expect(inputs(DescribeTargetHealthCommand)).toHaveLength(2);
@@ -274,9 +271,7 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
     elb
       .on(DescribeTargetHealthCommand, { TargetGroupArn: targetGroupArn('orders-old-tg') })
       .rejects(elbError('TargetGroupNotFound', "Target groups 'orders-old-tg' not found"));
-    const { resources } = await new AmazonApplicationLoadBalancerCachingAgent(scopeFor()).load(
-      agentContext(),
-    );
+    const { resources } = await streamed(new AmazonApplicationLoadBalancerCachingAgent(scopeFor()));
     expect(resources.map((r) => r.key)).toEqual([alb, tgKey('orders-main-tg')]);
   });
 
@@ -284,9 +279,10 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
     elb.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [loadBalancer('orders-main-alb')] });
     elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [targetGroup('orders-main-tg', [])] });
     elb.on(DescribeTargetHealthCommand).rejects(elbThrottling());
-    await expect(
-      new AmazonApplicationLoadBalancerCachingAgent(scopeFor()).load(agentContext()),
-    ).rejects.toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
+    await expect(streamed(new AmazonApplicationLoadBalancerCachingAgent(scopeFor()))).rejects.toMatchObject({
+      name: 'Throttling',
+      message: 'Rate exceeded',
+    });
   });
 
   it('has the per-resource calls of at most 4 load balancers in flight at once', async () => {
@@ -301,9 +297,7 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
       inFlight--;
       return { Listeners: [] };
     });
-    const { resources } = await new AmazonApplicationLoadBalancerCachingAgent(scopeFor()).load(
-      agentContext(),
-    );
+    const { resources } = await streamed(new AmazonApplicationLoadBalancerCachingAgent(scopeFor()));
     expect(resources).toHaveLength(12);
     expect(most).toBe(4);
   });

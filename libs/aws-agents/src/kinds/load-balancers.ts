@@ -22,7 +22,15 @@ import {
 } from '@event-cache/events';
 import { attributesOf } from '../aws/attributes';
 import { hasErrorName, NOT_FOUND_ERROR_NAMES } from '../aws/aws-errors';
-import { allPages, chunk, mapConcurrently, readIsolatingMissing, unique } from '../aws/batching';
+import {
+  allPages,
+  chunk,
+  collect,
+  eachPage,
+  mapConcurrently,
+  readIsolatingMissing,
+  unique,
+} from '../aws/batching';
 import type { AwsClientFactory } from '../clients/aws-client.factory';
 import { type AwsAgentAccount, AWS_AGENT_KINDS } from '../aws-agents.model';
 import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
@@ -102,7 +110,7 @@ export function loadBalancerRecord(
 export function targetGroupRecord(
   tg: TargetGroup,
   scope: AwsScope,
-  loadBalancersByArn: ReadonlyMap<string, LoadBalancer>,
+  loadBalancersByArn: ReadonlyMap<string, Pick<LoadBalancer, 'VpcId'>>,
   details: TargetGroupDetails,
 ): CacheRecord | undefined {
   if (!tg.TargetGroupName || !tg.TargetType) return undefined;
@@ -151,13 +159,14 @@ export function targetGroupRecord(
   };
 }
 
-async function describeLoadBalancers(
+/** DescribeLoadBalancers (all, or by names or ARNs) a page at a time. */
+async function* loadBalancerListing(
   scope: AwsScope,
   signal: AbortSignal,
   filter: { Names?: string[]; LoadBalancerArns?: string[] } = {},
-): Promise<LoadBalancer[]> {
+): AsyncGenerator<LoadBalancer[]> {
   const elb = scope.clients.elasticLoadBalancingV2(scope.account, scope.region);
-  const pages = await allPages(
+  const pages = eachPage(
     signal,
     (Marker) =>
       elb.send(new DescribeLoadBalancersCommand({ ...filter, PageSize: PAGE_SIZE, Marker }), {
@@ -165,16 +174,17 @@ async function describeLoadBalancers(
       }),
     (page) => page.NextMarker,
   );
-  return pages.flatMap((p) => p.LoadBalancers ?? []);
+  for await (const page of pages) yield page.LoadBalancers ?? [];
 }
 
-async function describeTargetGroups(
+/** DescribeTargetGroups (all, or by names or ARNs) a page at a time. */
+async function* targetGroupListing(
   scope: AwsScope,
   signal: AbortSignal,
   filter: { Names?: string[]; TargetGroupArns?: string[] } = {},
-): Promise<TargetGroup[]> {
+): AsyncGenerator<TargetGroup[]> {
   const elb = scope.clients.elasticLoadBalancingV2(scope.account, scope.region);
-  const pages = await allPages(
+  const pages = eachPage(
     signal,
     (Marker) =>
       elb.send(new DescribeTargetGroupsCommand({ ...filter, PageSize: PAGE_SIZE, Marker }), {
@@ -182,7 +192,7 @@ async function describeTargetGroups(
       }),
     (page) => page.NextMarker,
   );
-  return pages.flatMap((p) => p.TargetGroups ?? []);
+  for await (const page of pages) yield page.TargetGroups ?? [];
 }
 
 /** Load balancers by ARN, 20 per call; `LoadBalancerNotFound` isolates the gone ARNs by bisection. */
@@ -194,7 +204,7 @@ async function loadBalancersByArns(
   const parts = await mapConcurrently(chunk(unique(arns), IDS_PER_CALL), 2, async (part) => {
     const { found } = await readIsolatingMissing(
       part,
-      (LoadBalancerArns) => describeLoadBalancers(scope, signal, { LoadBalancerArns }),
+      (LoadBalancerArns) => collect(loadBalancerListing(scope, signal, { LoadBalancerArns })),
       { notFound: NOT_FOUND_ERROR_NAMES.loadBalancer },
     );
     return found;
@@ -316,7 +326,7 @@ async function loadBalancerRecords(
 async function targetGroupRecords(
   scope: AwsScope,
   targetGroups: readonly TargetGroup[],
-  loadBalancersByArn: ReadonlyMap<string, LoadBalancer>,
+  loadBalancersByArn: ReadonlyMap<string, Pick<LoadBalancer, 'VpcId'>>,
   signal: AbortSignal,
 ): Promise<{ tg: TargetGroup; record: CacheRecord }[]> {
   const read = await mapConcurrently(targetGroups, DETAIL_CONCURRENCY, async (tg) => {
@@ -328,22 +338,28 @@ async function targetGroupRecords(
 }
 
 /**
- * Every ELBv2 load balancer and target group of the account/region: DescribeLoadBalancers and
- * DescribeTargetGroups (400 per page), then per load balancer DescribeListeners, DescribeRules per
- * listener and DescribeLoadBalancerAttributes, and per target group DescribeTargetGroupAttributes
- * and DescribeTargetHealth: the per-resource calls Clouddriver makes every 30 s, made here only by
- * this reconcile and by targeted refreshes, a few resources at a time. A load balancer or target
- * group deleted during the run is left out (and so evicted); any other failure fails the run.
+ * Every ELBv2 load balancer and target group of the account/region, a page at a time:
+ * DescribeLoadBalancers (400 per page), each page with its per-load-balancer DescribeListeners,
+ * DescribeRules per listener and DescribeLoadBalancerAttributes; then DescribeTargetGroups (400 per
+ * page), each page with its per-target-group DescribeTargetGroupAttributes and DescribeTargetHealth:
+ * the per-resource calls Clouddriver makes every 30 s, made here only by this reconcile and by
+ * targeted refreshes, a few resources at a time. A load balancer or target group deleted during
+ * the run is left out (and so evicted); any other failure fails the run. Only the load balancers'
+ * VPCs are kept from one page to the next (for lambda target groups, which have none).
  */
-export async function readAllLoadBalancers(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
-  const loadBalancers = await describeLoadBalancers(scope, signal);
-  const targetGroups = await describeTargetGroups(scope, signal);
-  const byArn = new Map(
-    loadBalancers.flatMap((lb) => (lb.LoadBalancerArn ? [[lb.LoadBalancerArn, lb]] : [])),
-  );
-  const lbs = await loadBalancerRecords(scope, loadBalancers, signal);
-  const tgs = await targetGroupRecords(scope, targetGroups, byArn, signal);
-  return [...lbs.map((r) => r.record), ...tgs.map((r) => r.record)];
+export async function* loadBalancerPages(
+  scope: AwsScope,
+  signal: AbortSignal,
+): AsyncGenerator<CacheRecord[]> {
+  const vpcOfLoadBalancer = new Map<string, Pick<LoadBalancer, 'VpcId'>>();
+  for await (const lbs of loadBalancerListing(scope, signal)) {
+    for (const lb of lbs)
+      if (lb.LoadBalancerArn) vpcOfLoadBalancer.set(lb.LoadBalancerArn, { VpcId: lb.VpcId });
+    yield (await loadBalancerRecords(scope, lbs, signal)).map((r) => r.record);
+  }
+  for await (const tgs of targetGroupListing(scope, signal)) {
+    yield (await targetGroupRecords(scope, tgs, vpcOfLoadBalancer, signal)).map((r) => r.record);
+  }
 }
 
 function loadBalancerReader(by: 'Names' | 'LoadBalancerArns'): IdReader {
@@ -351,7 +367,7 @@ function loadBalancerReader(by: 'Names' | 'LoadBalancerArns'): IdReader {
     readInChunks(ids, IDS_PER_CALL, signal, async (part) => {
       const { found } = await readIsolatingMissing(
         part,
-        (values) => describeLoadBalancers(scope, signal, { [by]: values }),
+        (values) => collect(loadBalancerListing(scope, signal, { [by]: values })),
         { notFound: NOT_FOUND_ERROR_NAMES.loadBalancer },
       );
       return recordsById(
@@ -374,7 +390,7 @@ async function targetGroupsBy(
 ): Promise<{ tg: TargetGroup; record: CacheRecord }[]> {
   const { found } = await readIsolatingMissing(
     ids,
-    (values) => describeTargetGroups(scope, signal, { [by]: values }),
+    (values) => collect(targetGroupListing(scope, signal, { [by]: values })),
     { notFound: NOT_FOUND_ERROR_NAMES.targetGroup },
   );
   const lookups = unique(found.filter((tg) => !tg.VpcId).flatMap((tg) => tg.LoadBalancerArns ?? []));
@@ -430,8 +446,8 @@ export class AmazonApplicationLoadBalancerCachingAgent extends AwsCachingAgent {
     super(scope, AmazonApplicationLoadBalancerCachingAgent.KIND);
   }
 
-  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
-    return readAllLoadBalancers(this.scope, signal);
+  protected pages(signal: AbortSignal): AsyncIterable<CacheRecord[]> {
+    return loadBalancerPages(this.scope, signal);
   }
 }
 

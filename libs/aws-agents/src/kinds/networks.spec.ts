@@ -1,6 +1,14 @@
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { agentContext, REGION, SUBNET_A, scopeFor, subnets, VPC } from '../__fixtures__/aws.fixtures';
+import {
+  agentContext,
+  REGION,
+  scopeFor,
+  streamed,
+  SUBNET_A,
+  subnets,
+  VPC,
+} from '../__fixtures__/aws.fixtures';
 import { SubnetCachingAgent, SubnetRefresher, VpcCachingAgent } from './networks';
 
 const ec2 = mockClient(EC2Client);
@@ -25,8 +33,8 @@ describe('SubnetCachingAgent and VpcCachingAgent', () => {
       ],
     });
 
-    const subnetRun = await new SubnetCachingAgent(scopeFor()).load(agentContext());
-    const vpcRun = await new VpcCachingAgent(scopeFor()).load(agentContext());
+    const subnetRun = await streamed(new SubnetCachingAgent(scopeFor()));
+    const vpcRun = await streamed(new VpcCachingAgent(scopeFor()));
 
     expect(subnetRun.resources.map((r) => r.key)).toEqual([
       `aws:subnets:${SUBNET_A}:prod:us-east-1`,

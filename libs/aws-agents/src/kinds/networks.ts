@@ -2,7 +2,7 @@ import { DescribeSubnetsCommand, DescribeVpcsCommand, type Subnet, type Vpc } fr
 import type { CacheRecord } from '@event-cache/agents';
 import { subnetKey, vpcKey } from '@event-cache/events';
 import { attributesOf, str } from '../aws/attributes';
-import { allPages } from '../aws/batching';
+import { allPages, eachPage } from '../aws/batching';
 import {
   CONFIG_RESOURCE_TYPES,
   ConfigSourceReader,
@@ -82,12 +82,23 @@ export async function describeSubnetsById(
   return pages.flatMap((p) => p.Subnets ?? []);
 }
 
-export async function readAllSubnets(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+/** Every subnet of the account/region, a page at a time (DescribeSubnets, 1,000 per page). */
+export async function* subnetPages(scope: AwsScope, signal: AbortSignal): AsyncGenerator<CacheRecord[]> {
   if (scope.account.configSource) {
-    const items = await new ConfigSourceReader(scope).selectAll(CONFIG_RESOURCE_TYPES.subnets, signal);
-    return items.flatMap((item) => subnetRecord(item.configuration, scope) ?? []);
+    yield* new ConfigSourceReader(scope).selectPages(CONFIG_RESOURCE_TYPES.subnets, signal, (c) =>
+      subnetRecord(c, scope),
+    );
+    return;
   }
-  return (await describeAllSubnets(scope, signal)).flatMap((s) => subnetRecord(attributesOf(s), scope) ?? []);
+  const ec2 = scope.clients.ec2(scope.account, scope.region);
+  const pages = eachPage(
+    signal,
+    (NextToken) =>
+      ec2.send(new DescribeSubnetsCommand({ MaxResults: PAGE_SIZE, NextToken }), { abortSignal: signal }),
+    (page) => page.NextToken,
+  );
+  for await (const page of pages)
+    yield (page.Subnets ?? []).flatMap((s) => subnetRecord(attributesOf(s), scope) ?? []);
 }
 
 export const readSubnetsById: IdReader = (scope, ids, signal) =>
@@ -112,19 +123,23 @@ export const readSubnetsById: IdReader = (scope, ids, signal) =>
     );
   });
 
-export async function readAllVpcs(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+/** Every VPC of the account/region, a page at a time (DescribeVpcs, 1,000 per page). */
+export async function* vpcPages(scope: AwsScope, signal: AbortSignal): AsyncGenerator<CacheRecord[]> {
   if (scope.account.configSource) {
-    const items = await new ConfigSourceReader(scope).selectAll(CONFIG_RESOURCE_TYPES.vpcs, signal);
-    return items.flatMap((item) => vpcRecord(item.configuration, scope) ?? []);
+    yield* new ConfigSourceReader(scope).selectPages(CONFIG_RESOURCE_TYPES.vpcs, signal, (c) =>
+      vpcRecord(c, scope),
+    );
+    return;
   }
   const ec2 = scope.clients.ec2(scope.account, scope.region);
-  const pages = await allPages(
+  const pages = eachPage(
     signal,
     (NextToken) =>
       ec2.send(new DescribeVpcsCommand({ MaxResults: PAGE_SIZE, NextToken }), { abortSignal: signal }),
     (page) => page.NextToken,
   );
-  return pages.flatMap((p) => p.Vpcs ?? []).flatMap((v: Vpc) => vpcRecord(attributesOf(v), scope) ?? []);
+  for await (const page of pages)
+    yield (page.Vpcs ?? []).flatMap((v: Vpc) => vpcRecord(attributesOf(v), scope) ?? []);
 }
 
 export const readVpcsById: IdReader = (scope, ids, signal) =>
@@ -171,8 +186,8 @@ export class SubnetCachingAgent extends AwsCachingAgent {
     super(scope, SubnetCachingAgent.KIND);
   }
 
-  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
-    return readAllSubnets(this.scope, signal);
+  protected pages(signal: AbortSignal): AsyncIterable<CacheRecord[]> {
+    return subnetPages(this.scope, signal);
   }
 }
 
@@ -185,8 +200,8 @@ export class VpcCachingAgent extends AwsCachingAgent {
     super(scope, VpcCachingAgent.KIND);
   }
 
-  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
-    return readAllVpcs(this.scope, signal);
+  protected pages(signal: AbortSignal): AsyncIterable<CacheRecord[]> {
+    return vpcPages(this.scope, signal);
   }
 }
 

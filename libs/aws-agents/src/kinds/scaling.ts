@@ -121,6 +121,39 @@ export function ofGroups(listing: ScalingListing, groups: readonly string[]): Sc
   };
 }
 
+/**
+ * A region's listing held by group, for a run that reads its groups a page at a time: each page
+ * takes its groups' policies and actions out, so what is held shrinks as the run goes.
+ */
+export class ScalingByGroup {
+  private readonly groups = new Map<string, ScalingListing>();
+
+  constructor(listing: ScalingListing) {
+    for (const policy of listing.policies) this.of(policy.AutoScalingGroupName).policies.push(policy);
+    for (const action of listing.actions) this.of(action.AutoScalingGroupName).actions.push(action);
+  }
+
+  /** The listing of these groups (removed from what is held). */
+  take(groups: readonly string[]): ScalingListing {
+    const out: ScalingListing = { policies: [], actions: [] };
+    for (const group of unique(groups)) {
+      const listing = this.groups.get(group);
+      if (!listing) continue;
+      this.groups.delete(group);
+      out.policies.push(...listing.policies);
+      out.actions.push(...listing.actions);
+    }
+    return out;
+  }
+
+  private of(group: string | undefined): ScalingListing {
+    const key = group ?? '';
+    let listing = this.groups.get(key);
+    if (!listing) this.groups.set(key, (listing = { policies: [], actions: [] }));
+    return listing;
+  }
+}
+
 /** Metric alarms by name, 100 names per call (names that match no alarm are simply absent). */
 async function describeAlarms(
   scope: AwsScope,

@@ -8,6 +8,7 @@ import {
   requestLimitExceeded,
   scopeFor,
   securityGroup,
+  streamed,
   VPC,
 } from '../__fixtures__/aws.fixtures';
 import { SecurityGroupCachingAgent, SecurityGroupRefresher } from './security-groups';
@@ -41,7 +42,7 @@ describe('SecurityGroupCachingAgent', () => {
           : { SecurityGroups: [securityGroup(SG_WEB, 'orders-web')], NextToken: 'c2ctcGFnZS0y' },
       );
     const agent = new SecurityGroupCachingAgent(scopeFor());
-    const { resources } = await agent.load(agentContext());
+    const { resources } = await streamed(agent);
     expect(agent.id).toBe('prod/us-east-1/SecurityGroupCachingAgent');
     expect(resources.map((r) => r.key)).toEqual([
       `aws:securityGroups:orders-web:${SG_WEB}:us-east-1:prod:${VPC}`,

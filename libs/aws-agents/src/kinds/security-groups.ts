@@ -3,7 +3,7 @@ import type { CacheRecord } from '@event-cache/agents';
 import { parseFriggaName, securityGroupKey, vpcKey } from '@event-cache/events';
 import { attributesOf, str } from '../aws/attributes';
 import { idsNamedInError, NOT_FOUND_ERROR_NAMES } from '../aws/aws-errors';
-import { allPages, readIsolatingMissing } from '../aws/batching';
+import { allPages, eachPage, readIsolatingMissing } from '../aws/batching';
 import {
   CONFIG_RESOURCE_TYPES,
   ConfigSourceReader,
@@ -64,14 +64,19 @@ function fromSdk(scope: AwsScope) {
   return (group: SecurityGroup) => securityGroupRecord(attributesOf(group), scope);
 }
 
-/** Every security group of the account/region (DescribeSecurityGroups, 1,000 per page). */
-export async function readAllSecurityGroups(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+/** Every security group of the account/region, a page at a time (DescribeSecurityGroups, 1,000 per page). */
+export async function* securityGroupPages(
+  scope: AwsScope,
+  signal: AbortSignal,
+): AsyncGenerator<CacheRecord[]> {
   if (scope.account.configSource) {
-    const items = await new ConfigSourceReader(scope).selectAll(CONFIG_RESOURCE_TYPES.securityGroups, signal);
-    return items.flatMap((item) => securityGroupRecord(fromConfig(item.configuration), scope) ?? []);
+    yield* new ConfigSourceReader(scope).selectPages(CONFIG_RESOURCE_TYPES.securityGroups, signal, (c) =>
+      securityGroupRecord(fromConfig(c), scope),
+    );
+    return;
   }
   const ec2 = scope.clients.ec2(scope.account, scope.region);
-  const pages = await allPages(
+  const pages = eachPage(
     signal,
     (NextToken) =>
       ec2.send(new DescribeSecurityGroupsCommand({ MaxResults: PAGE_SIZE, NextToken }), {
@@ -79,7 +84,7 @@ export async function readAllSecurityGroups(scope: AwsScope, signal: AbortSignal
       }),
     (page) => page.NextToken,
   );
-  return pages.flatMap((p) => p.SecurityGroups ?? []).flatMap((g) => fromSdk(scope)(g) ?? []);
+  for await (const page of pages) yield (page.SecurityGroups ?? []).flatMap((g) => fromSdk(scope)(g) ?? []);
 }
 
 /** By id: DescribeSecurityGroups with GroupIds; `InvalidGroup.NotFound` isolates the gone ids. */
@@ -174,8 +179,8 @@ export class SecurityGroupCachingAgent extends AwsCachingAgent {
     super(scope, SecurityGroupCachingAgent.KIND);
   }
 
-  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
-    return readAllSecurityGroups(this.scope, signal);
+  protected pages(signal: AbortSignal): AsyncIterable<CacheRecord[]> {
+    return securityGroupPages(this.scope, signal);
   }
 }
 

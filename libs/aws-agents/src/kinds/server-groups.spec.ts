@@ -18,10 +18,11 @@ import {
   instanceId,
   metricAlarm,
   REGION,
-  SUBNET_A,
   scalingPolicy,
   scheduledAction,
   scopeFor,
+  streamed,
+  SUBNET_A,
   subnets,
   T0,
   targetGroupArn,
@@ -74,7 +75,7 @@ describe('ClusterCachingAgent', () => {
     );
     const agent = new ClusterCachingAgent(scopeFor());
 
-    const result = await agent.load(agentContext());
+    const result = await streamed(agent);
     const records = byKey(result.resources);
 
     expect(agent.id).toBe('prod/us-east-1/ClusterCachingAgent');
@@ -83,8 +84,24 @@ describe('ClusterCachingAgent', () => {
       { MaxRecords: 100, NextToken: undefined },
       { MaxRecords: 100, NextToken: 'AAEAAWNsdXN0ZXJz' },
     ]);
-    // One DescribeSubnets for the whole run, not one per group.
+    // One DescribeSubnets, DescribePolicies and DescribeScheduledActions listing for the whole
+    // run, not one per group or per page.
     expect(ec2.commandCalls(DescribeSubnetsCommand)).toHaveLength(1);
+    expect(policyCalls()).toHaveLength(1);
+    expect(actionCalls()).toHaveLength(1);
+    // A page of server groups per Auto Scaling page, each with its clusters and applications (the
+    // orders application again on the second page: found unchanged when written).
+    expect(
+      result.pages.map((page) => page.filter((r) => r.type !== 'serverGroups').map((r) => r.key)),
+    ).toEqual([
+      ['aws:clusters:orders:prod:orders-main', 'aws:applications:orders'],
+      [
+        'aws:clusters:orders:prod:Orders-canary',
+        'aws:applications:orders',
+        'aws:clusters:payments:prod:payments',
+        'aws:applications:payments',
+      ],
+    ]);
     expect([...records.keys()].sort()).toEqual([
       'aws:applications:orders',
       'aws:applications:payments',
@@ -145,7 +162,7 @@ describe('ClusterCachingAgent', () => {
 
   it('rejects with the Auto Scaling throttling error (name Throttling)', async () => {
     autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(autoScalingThrottling());
-    await expect(new ClusterCachingAgent(scopeFor()).load(agentContext())).rejects.toMatchObject({
+    await expect(streamed(new ClusterCachingAgent(scopeFor()))).rejects.toMatchObject({
       name: 'Throttling',
       message: 'Rate exceeded',
     });
@@ -177,17 +194,18 @@ describe('ClusterCachingAgent', () => {
       CompositeAlarms: [],
     });
 
-    const { resources } = await new ClusterCachingAgent(scopeFor()).load(agentContext());
+    const { resources } = await streamed(new ClusterCachingAgent(scopeFor()));
 
     expect(policyCalls()).toEqual([
       { MaxRecords: 100, NextToken: undefined },
       { MaxRecords: 100, NextToken: 'cG9saWNpZXMtMg==' },
     ]);
     expect(actionCalls()).toEqual([{ MaxRecords: 100, NextToken: undefined }]);
-    // Only the alarms the policies name, not every alarm of the region.
+    // Only the alarms the policies of the groups read name, not every alarm of the region (the
+    // canary's policy belongs to no group of the listing).
     expect(alarmCalls()).toEqual([
       {
-        AlarmNames: ['orders-main-v042-cpu-high', 'orders-main-v042-cpu-low', 'orders-canary-v001-cpu-high'],
+        AlarmNames: ['orders-main-v042-cpu-high', 'orders-main-v042-cpu-low'],
         MaxRecords: 100,
         NextToken: undefined,
       },
@@ -250,7 +268,7 @@ describe('ClusterCachingAgent', () => {
           ? { MetricAlarms: [], NextToken: 'YWxhcm1zLTI=' }
           : { MetricAlarms: [metricAlarm(input.AlarmNames[0], 'orders-main-v042', 'scale-up')] },
       );
-    const { resources } = await new ClusterCachingAgent(scopeFor()).load(agentContext());
+    const { resources } = await streamed(new ClusterCachingAgent(scopeFor()));
     expect(alarmCalls().map((c) => [c.AlarmNames?.length, c.NextToken])).toEqual(
       expect.arrayContaining([
         [100, undefined],
@@ -279,7 +297,7 @@ describe('ClusterCachingAgent', () => {
       ScalingPolicies: [scalingPolicy('orders-main-v042', 'scale-up', ['orders-main-v042-cpu-high'])],
     });
     throttle();
-    await expect(new ClusterCachingAgent(scopeFor()).load(agentContext())).rejects.toMatchObject({
+    await expect(streamed(new ClusterCachingAgent(scopeFor()))).rejects.toMatchObject({
       name: 'Throttling',
       message: 'Rate exceeded',
     });

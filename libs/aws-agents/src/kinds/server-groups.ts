@@ -12,7 +12,7 @@ import {
   targetGroupKey,
 } from '@event-cache/events';
 import { attributesOf, str } from '../aws/attributes';
-import { allPages, chunk, mapConcurrently, once, unique } from '../aws/batching';
+import { allPages, chunk, eachPage, mapConcurrently, once, unique } from '../aws/batching';
 import { CONFIG_RESOURCE_TYPES, ConfigSourceReader } from '../config-source/config-source.reader';
 import { AWS_AGENT_KINDS } from '../aws-agents.model';
 import { AwsCachingAgent, type AwsScope } from './aws-caching-agent';
@@ -25,6 +25,7 @@ import {
   listRegionScaling,
   ofGroups,
   PER_GROUP_SCALING_READS_UP_TO,
+  ScalingByGroup,
   scalingOf,
   withAlarms,
 } from './scaling';
@@ -204,15 +205,17 @@ async function subnetVpcs(
 }
 
 /**
- * Every server group of the account/region with its clusters and applications:
- * DescribeAutoScalingGroups (100 per page), DescribeSubnets (for the groups' VPC), DescribePolicies
- * and DescribeScheduledActions (100 per page) and DescribeAlarms for the alarms the policies name
- * (100 names per call). Any failure fails the run: a server group is never written without its
- * policies.
+ * Every server group of the account/region with its clusters and applications, a page of 100
+ * Auto Scaling groups at a time: DescribeAutoScalingGroups (100 per page); before the first page,
+ * DescribeSubnets (for the groups' VPC) and the region's DescribePolicies and
+ * DescribeScheduledActions (100 per page), read once; per page, DescribeAlarms for the alarms its
+ * groups' policies name (100 names per call). Any failure fails the run: a server group is never
+ * written without its policies. A cluster or application with server groups on several pages is
+ * handed on with each of them (the same record: written once, then found unchanged).
  */
-export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal): Promise<CacheRecord[]> {
+export async function* serverGroupPages(scope: AwsScope, signal: AbortSignal): AsyncGenerator<CacheRecord[]> {
   const autoScaling = scope.clients.autoScaling(scope.account, scope.region);
-  const pages = await allPages(
+  const pages = eachPage(
     signal,
     (NextToken) =>
       autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: PAGE_SIZE, NextToken }), {
@@ -220,29 +223,35 @@ export async function readAllServerGroups(scope: AwsScope, signal: AbortSignal):
       }),
     (page) => page.NextToken,
   );
-  const groups = pages.flatMap((p) => p.AutoScalingGroups ?? []);
-  const [vpcs, scaling] = await Promise.all([
-    groups.some((g) => subnetIdsOf(g).length > 0)
-      ? subnetVpcs(scope, undefined, signal)
-      : new Map<string, string>(),
-    groups.length > 0
-      ? listRegionScaling(scope, signal).then((listing) => withAlarms(scope, listing, signal))
-      : new Map<string, GroupScaling>(),
-  ]);
-  const byKey = new Map<string, CacheRecord>();
-  for (const group of groups) {
-    const records = serverGroupRecords(
-      group,
-      scope,
-      vpcs,
-      scalingOf(scaling, group.AutoScalingGroupName ?? ''),
-    );
-    if (!records) continue;
-    for (const record of [records.serverGroup, records.cluster, records.application])
-      byKey.set(record.key, record);
+  let vpcs: Map<string, string> | undefined;
+  let scaling: ScalingByGroup | undefined;
+  for await (const page of pages) {
+    const groups = page.AutoScalingGroups ?? [];
+    if (groups.length === 0) continue;
+    const needsVpcs = vpcs === undefined && groups.some((g) => subnetIdsOf(g).length > 0);
+    [vpcs, scaling] = await Promise.all([
+      needsVpcs ? subnetVpcs(scope, undefined, signal) : vpcs,
+      scaling ?? listRegionScaling(scope, signal).then((listing) => new ScalingByGroup(listing)),
+    ]);
+    const names = groups.flatMap((g) => g.AutoScalingGroupName ?? []);
+    const joined = await withAlarms(scope, scaling.take(names), signal);
+    const byKey = new Map<string, CacheRecord>();
+    for (const group of groups) {
+      const records = serverGroupRecords(
+        group,
+        scope,
+        vpcs ?? NO_VPCS,
+        scalingOf(joined, group.AutoScalingGroupName ?? ''),
+      );
+      if (!records) continue;
+      for (const record of [records.serverGroup, records.cluster, records.application])
+        byKey.set(record.key, record);
+    }
+    yield [...byKey.values()];
   }
-  return [...byKey.values()];
 }
+
+const NO_VPCS: ReadonlyMap<string, string> = new Map();
 
 /** Auto Scaling groups by up to 100 names, all pages (unknown names are simply absent). */
 export async function describeServerGroupsByName(
@@ -320,8 +329,8 @@ export class ClusterCachingAgent extends AwsCachingAgent {
     super(scope, ClusterCachingAgent.KIND);
   }
 
-  protected readAll(signal: AbortSignal): Promise<CacheRecord[]> {
-    return readAllServerGroups(this.scope, signal);
+  protected pages(signal: AbortSignal): AsyncIterable<CacheRecord[]> {
+    return serverGroupPages(this.scope, signal);
   }
 }
 

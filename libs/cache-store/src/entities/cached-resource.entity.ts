@@ -39,6 +39,13 @@ export class CachedResource {
   @Column({ name: 'fetched_at', type: 'timestamptz' })
   fetchedAt!: Date;
 
+  /**
+   * The agent run whose page last returned this row, unchanged rows included: a complete run
+   * evicts the agent's rows it did not mark (unless a newer read wrote them).
+   */
+  @Column({ name: 'seen_by_run', type: 'uuid', nullable: true })
+  seenByRun!: string | null;
+
   /** When the body last changed. */
   @Column({ name: 'changed_at', type: 'timestamptz' })
   changedAt!: Date;

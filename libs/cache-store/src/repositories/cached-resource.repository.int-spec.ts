@@ -339,6 +339,64 @@ describe('CachedResourceRepository', () => {
     });
   });
 
+  describe('writeAgentPage and completeAgentRun (a streamed run)', () => {
+    const page = (run: string, fetchedAt: Date, ids: string[], state = 'running') =>
+      resources.writeAgentPage({
+        agent: AGENT,
+        run,
+        fetchedAt,
+        resources: ids.map((id) => instance(id, state)),
+      });
+    const complete = (run: string, fetchedAt: Date) =>
+      resources.completeAgentRun({ agent: AGENT, run, authoritativeTypes: ['instances'], fetchedAt });
+    const RUN_1 = '6c8f1f0e-2a51-4d0b-9d6e-0f6f3b1f5a01';
+    const RUN_2 = '6c8f1f0e-2a51-4d0b-9d6e-0f6f3b1f5a02';
+    const RUN_3 = '6c8f1f0e-2a51-4d0b-9d6e-0f6f3b1f5a03';
+
+    beforeEach(async () => {
+      await page(RUN_1, at(0), ['i-0abc0001', 'i-0abc0002']);
+      await page(RUN_1, at(0), ['i-0abc0003', 'i-0abc0004']);
+      await complete(RUN_1, at(0));
+    });
+
+    it('evicts, once the run is complete, the rows no page of it returned, unchanged rows kept', async () => {
+      // Both pages are unchanged bodies: nothing is rewritten, yet the rows count as seen.
+      expect(await page(RUN_2, at(60), ['i-0abc0001', 'i-0abc0003'])).toEqual({
+        written: [],
+        unchanged: 2,
+        stale: 0,
+      });
+      expect(await page(RUN_2, at(60), ['i-0abc0004', 'i-0abc0005'])).toMatchObject({
+        written: [instanceKey('i-0abc0005')],
+        unchanged: 1,
+      });
+
+      expect(await complete(RUN_2, at(60))).toEqual({ evicted: [instanceKey('i-0abc0002')] });
+      const left = await resources.findByKeys(
+        ['1', '2', '3', '4', '5'].map((n) => instanceKey(`i-0abc000${n}`)),
+      );
+      expect(left.map((r) => r.key).sort()).toEqual(
+        ['1', '3', '4', '5'].map((n) => instanceKey(`i-0abc000${n}`)),
+      );
+    });
+
+    it('keeps the pages of a run that never completes; the next complete run evicts what it did not see', async () => {
+      await page(RUN_2, at(60), ['i-0abc0001'], 'stopped');
+      // RUN_2 stops here (throttled): its page is stored, nothing is evicted.
+      const stored = await resources.findByKeys(
+        ['1', '2', '3', '4'].map((n) => instanceKey(`i-0abc000${n}`)),
+      );
+      expect(stored).toHaveLength(4);
+      expect(stored.find((r) => r.key === instanceKey('i-0abc0001'))?.attributes.state).toEqual({
+        code: 80,
+        name: 'stopped',
+      });
+
+      await page(RUN_3, at(120), ['i-0abc0001', 'i-0abc0002', 'i-0abc0003']);
+      expect(await complete(RUN_3, at(120))).toEqual({ evicted: [instanceKey('i-0abc0004')] });
+    });
+  });
+
   describe('ownership moves', () => {
     it('hands an unchanged row to the agent that now reads it, so that agent can evict it later', async () => {
       await resources.write([instance('i-0abc0001')], { fetchedAt: at(0), agent: AGENT });

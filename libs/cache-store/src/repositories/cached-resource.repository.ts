@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
@@ -34,6 +34,12 @@ export interface WriteOptions {
    * rewrites nearly free.
    */
   touchUnchanged?: boolean;
+  /**
+   * The agent run these records are a page of: every row of the page is marked as seen by it,
+   * unchanged rows included (in the statement that compares them), so `completeAgentRun` can evict
+   * what no page of the run returned without the run's keys in memory.
+   */
+  run?: string;
 }
 
 export interface WriteResult {
@@ -42,6 +48,25 @@ export interface WriteResult {
   unchanged: number;
   /** Records not written because the stored row came from a read that started later. */
   stale: number;
+}
+
+/** One page of a caching agent's run. */
+export interface AgentPage {
+  agent: string;
+  /** The run's id (a UUID), the same for all its pages. */
+  run: string;
+  /** When the run's read started: every page of the run is written as of it. */
+  fetchedAt: Date;
+  resources: readonly ResourceRecord[];
+}
+
+/** The end of a complete run. */
+export interface AgentRunCompletion {
+  agent: string;
+  run: string;
+  /** The types this agent is authoritative for: only these are evicted. */
+  authoritativeTypes: readonly string[];
+  fetchedAt: Date;
 }
 
 export interface AgentResult extends WriteOptions {
@@ -146,21 +171,42 @@ export class CachedResourceRepository {
   }
 
   /**
-   * Writes a caching agent's run. After a complete run, the agent's rows of its authoritative
-   * types that the run did not return are evicted, unless a read that started after this run
-   * wrote them. A failed (incomplete) or empty run evicts nothing unless told so explicitly.
+   * Writes one page of a caching agent's run as of the run's read start (never over a row from a
+   * newer read) and marks every row of it as seen by the run, unchanged rows included.
+   */
+  async writeAgentPage(page: AgentPage): Promise<WriteResult> {
+    return this.write(page.resources, { fetchedAt: page.fetchedAt, agent: page.agent, run: page.run });
+  }
+
+  /**
+   * Ends a complete run: evicts, in one statement, the agent's rows of its authoritative types
+   * that no page of the run marked, unless a read that started after the run wrote them. A run
+   * that stopped part-way never calls this: its pages stay and nothing is evicted.
+   */
+  async completeAgentRun(run: AgentRunCompletion): Promise<{ evicted: string[] }> {
+    const evicted = await this.evicting(
+      `WITH missing AS (
+         SELECT c.key, c.region FROM cached_resource c
+          WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $3
+            AND c.seen_by_run IS DISTINCT FROM $4::uuid
+       ), ${evictionSql('missing')}`,
+      [run.agent, run.authoritativeTypes, run.fetchedAt, run.run],
+    );
+    return { evicted };
+  }
+
+  /**
+   * Writes a caching agent's whole run as one page. After a complete run, the agent's rows of its
+   * authoritative types that the run did not return are evicted, unless a read that started after
+   * this run wrote them. A failed (incomplete) or empty run evicts nothing unless told so explicitly.
    */
   async writeAgentResult(run: AgentResult): Promise<WriteResult & { evicted: string[] }> {
-    const written = await this.write(run.resources, { ...run, agent: run.agent });
+    const id = randomUUID();
+    const written = await this.write(run.resources, { ...run, agent: run.agent, run: id });
     const mayEvict = run.complete && (run.resources.length > 0 || run.evictWhenEmpty === true);
-    const evicted = mayEvict
-      ? await this.evictMissing(
-          run.agent,
-          run.authoritativeTypes,
-          run.resources.map((r) => r.key),
-          run.fetchedAt,
-        )
-      : [];
+    const { evicted } = mayEvict
+      ? await this.completeAgentRun({ ...run, run: id })
+      : { evicted: [] as string[] };
     return { ...written, evicted };
   }
 
@@ -389,31 +435,42 @@ export class CachedResourceRepository {
     return out;
   }
 
-  private async writeBatch(batch: Prepared[], options: WriteOptions): Promise<WriteResult> {
+  private async writeBatch(unsorted: Prepared[], options: WriteOptions): Promise<WriteResult> {
     const { fetchedAt } = options;
+    // In key order: every writer locks rows in the same order, so writers whose batches overlap
+    // (a full scan and a burst of targeted refreshes) wait for each other instead of deadlocking.
+    const batch = unsorted.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const keys = batch.map((p) => p.key);
+    const hashes = batch.map((p) => p.hash);
     // 1. Classify against what is stored, sending keys and hashes only: unchanged bodies never
-    //    travel to the server, and nothing is written for them.
+    //    travel to the server, and nothing is written for them but, in an agent run's page, the
+    //    run's mark (in the same statement: the rows it marks are the ones it finds unchanged).
     const classified: { key: string; state: 'new' | 'changed' | 'stale' }[] = await this.db.query(
-      `SELECT t.key,
+      `WITH t AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(key, hash)),
+       seen AS (
+         UPDATE cached_resource c SET seen_by_run = $5::uuid
+           FROM t
+          WHERE $5::uuid IS NOT NULL AND c.key = t.key AND c.body_hash = t.hash
+            AND c.fetched_at <= $3 AND c.agent = $4 AND c.seen_by_run IS DISTINCT FROM $5::uuid
+       )
+       SELECT t.key,
               CASE WHEN c.key IS NULL THEN 'new' WHEN c.fetched_at > $3 THEN 'stale' ELSE 'changed' END AS state
-         FROM unnest($1::text[], $2::text[]) AS t(key, hash)
+         FROM t
          LEFT JOIN cached_resource c ON c.key = t.key
         WHERE c.key IS NULL OR c.body_hash <> t.hash OR c.fetched_at > $3
            OR ($4::text IS NOT NULL AND c.agent IS DISTINCT FROM $4)`,
-      [batch.map((p) => p.key), batch.map((p) => p.hash), fetchedAt, options.agent ?? null],
+      [keys, hashes, fetchedAt, options.agent ?? null, options.run ?? null],
     );
     const stale = classified.filter((c) => c.state === 'stale').length;
     const toWrite = new Set(classified.filter((c) => c.state !== 'stale').map((c) => c.key));
-    // In key order: every writer locks rows in the same order, so writers whose batches overlap
-    // (a full scan and a burst of targeted refreshes) wait for each other instead of deadlocking.
-    const changed = batch.filter((p) => toWrite.has(p.key)).sort((a, b) => (a.key < b.key ? -1 : 1));
+    const changed = batch.filter((p) => toWrite.has(p.key));
 
     if (options.touchUnchanged) {
       await this.db.query(
         `UPDATE cached_resource c SET fetched_at = $3
            FROM unnest($1::text[], $2::text[]) AS t(key, hash)
           WHERE c.key = t.key AND c.body_hash = t.hash AND c.fetched_at < $3`,
-        [batch.map((p) => p.key), batch.map((p) => p.hash), fetchedAt],
+        [keys, hashes, fetchedAt],
       );
     }
     if (changed.length === 0) return { written: [], unchanged: batch.length - classified.length, stale };
@@ -423,8 +480,9 @@ export class CachedResourceRepository {
     const written = await this.db.transaction(async (tx) => {
       const rows: { key: string; created: boolean }[] = await tx.query(
         `INSERT INTO cached_resource AS c
-                (key, type, account, region, application, agent, attributes, body_hash, fetched_at, changed_at)
-         SELECT r.key, r.type, r.account, r.region, r.application, $2, r.attributes, r.hash, $3, $3
+                (key, type, account, region, application, agent, attributes, body_hash, fetched_at, changed_at,
+                 seen_by_run)
+         SELECT r.key, r.type, r.account, r.region, r.application, $2, r.attributes, r.hash, $3, $3, $4::uuid
            FROM jsonb_to_recordset($1::jsonb)
              AS r(key text, type text, account text, region text, application text, attributes jsonb, hash text)
          ON CONFLICT (key) DO UPDATE
@@ -432,14 +490,15 @@ export class CachedResourceRepository {
                 application = excluded.application, agent = COALESCE(excluded.agent, c.agent),
                 attributes = excluded.attributes, body_hash = excluded.body_hash,
                 fetched_at = excluded.fetched_at,
-                changed_at = CASE WHEN c.body_hash = excluded.body_hash THEN c.changed_at ELSE excluded.changed_at END
+                changed_at = CASE WHEN c.body_hash = excluded.body_hash THEN c.changed_at ELSE excluded.changed_at END,
+                seen_by_run = COALESCE(excluded.seen_by_run, c.seen_by_run)
           WHERE c.fetched_at <= excluded.fetched_at
-            AND (c.body_hash <> excluded.body_hash OR c.agent IS DISTINCT FROM COALESCE(excluded.agent, c.agent))
+            AND (c.body_hash <> excluded.body_hash OR c.agent IS DISTINCT FROM COALESCE(excluded.agent, c.agent)
+                 OR c.seen_by_run IS DISTINCT FROM COALESCE(excluded.seen_by_run, c.seen_by_run))
          RETURNING c.key, (c.xmax = 0) AS created`,
-        [`[${changed.map(rowJson).join(',')}]`, options.agent ?? null, fetchedAt],
+        [`[${changed.map(rowJson).join(',')}]`, options.agent ?? null, fetchedAt, options.run ?? null],
       );
-      const keys = rows.map((r) => r.key);
-      const writtenKeys = new Set(keys);
+      const writtenKeys = new Set(rows.map((r) => r.key));
       const created = new Set(rows.filter((r) => r.created).map((r) => r.key));
       const previousLinks = await this.replaceRelationships(tx.query.bind(tx) as Query, changed, writtenKeys);
       await this.project(tx, {
@@ -449,7 +508,7 @@ export class CachedResourceRepository {
         evicted: [],
         previousLinks,
       });
-      return keys;
+      return rows.map((r) => r.key);
     });
     return {
       written,
@@ -495,22 +554,6 @@ export class CachedResourceRepository {
       );
     }
     return previous;
-  }
-
-  private async evictMissing(
-    agent: string,
-    types: string[],
-    present: string[],
-    runStartedAt: Date,
-  ): Promise<string[]> {
-    return this.evicting(
-      `WITH missing AS (
-         SELECT c.key, c.region FROM cached_resource c
-          WHERE c.agent = $1 AND c.type = ANY($2::text[]) AND c.fetched_at <= $4
-            AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS p(key) WHERE p.key = c.key)
-       ), ${evictionSql('missing')}`,
-      [agent, types, present, runStartedAt],
-    );
   }
 
   /**

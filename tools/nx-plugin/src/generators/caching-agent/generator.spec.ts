@@ -36,18 +36,18 @@ describe('caching-agent generator', () => {
     await cachingAgentGenerator(tree, { name: 'nat-gateway', skipFormat: true });
 
     const agent = tree.read(agentFile('nat-gateway'), 'utf-8')!;
-    expect(agent).toContain('export class NatGatewayCachingAgent implements CachingAgent {');
+    expect(agent).toContain('export class NatGatewayCachingAgent implements StreamingCachingAgent {');
     expect(agent).toContain("static readonly KIND = 'NatGatewayCachingAgent';");
     expect(agent).toContain(
       'new DescribeNatGatewaysCommand({ ...input, MaxResults: 1000, NextToken: nextToken })',
     );
-    expect(agent).toContain('items.push(...(page.NatGateways ?? []));');
+    expect(agent).toContain('yield page.NatGateways ?? [];');
     expect(agent).toContain('const id = item.NatGatewayId;');
     expect(agent).toContain("readonly authoritativeTypes = ['natGateways'];");
     expect(agent).toContain('return `aws:natGateways:${account}:${region}:${id}`;');
     // DescribeNatGateways names its filter parameter `Filter`, as the SDK's model says.
     expect(agent).toContain(
-      "describeItems(ec2, { Filter: [{ Name: 'nat-gateway-id', Values: part }] }, ctx.signal)",
+      "describePages(ec2, { Filter: [{ Name: 'nat-gateway-id', Values: part }] }, ctx.signal)",
     );
     expect(agent).toContain('export class NatGatewayRefresher implements TargetedRefresher {');
 
