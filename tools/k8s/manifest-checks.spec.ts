@@ -188,13 +188,13 @@ describe('Kubernetes manifest checks', () => {
 
     it('want a V8 heap cap well under the memory limit', () => {
       const problems = problemsAfter((o) => {
-        container(o, 'caching-agents').resources.limits.memory = '800Mi';
+        container(o, 'caching-agents').resources.limits.memory = '128Mi';
         const env = container(o, 'event-scheduler').env as { name: string }[];
         remove(env, (e) => e.name === 'NODE_OPTIONS');
       });
       expect(problems).toEqual([
         'Deployment/event-cache-event-scheduler: NODE_OPTIONS needs --max-old-space-size under the memory limit, so V8 collects before it is killed',
-        'Deployment/event-cache-caching-agents: V8 heap cap 768 MiB leaves too little of the 800 MiB memory limit (keep it <= 75%)',
+        'Deployment/event-cache-caching-agents: V8 heap cap 256 MiB leaves too little of the 128 MiB memory limit (keep it <= 75%)',
       ]);
     });
 
