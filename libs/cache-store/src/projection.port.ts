@@ -47,12 +47,14 @@ export interface ProjectionStoreView {
   resources(keys: readonly string[]): Promise<StoredResource[]>;
   /**
    * Resources of `sourceType` with a relationship to one of `targets`, each with the target it
-   * links to. `fields` limits the attributes loaded to those top-level members (default: all).
+   * links to (a resource linking to several targets is one object, listed once per target).
+   * `fields` limits the attributes loaded to those top-level members (default: all);
+   * `relationships` names the relationship types loaded with them (default: none).
    */
   linking(
     targets: readonly string[],
     sourceType: string,
-    options?: { fields?: readonly string[] },
+    options?: { fields?: readonly string[]; relationships?: readonly string[] },
   ): Promise<{ target: string; resource: StoredResource }[]>;
   /** Which of `keys` the store holds. */
   existing(keys: readonly string[]): Promise<Set<string>>;

@@ -60,7 +60,7 @@ export interface StoreView {
   linking(
     targets: readonly string[],
     sourceType: string,
-    options?: { fields?: readonly string[] },
+    options?: { fields?: readonly string[]; relationships?: readonly string[] },
   ): Promise<{ target: string; resource: StoredResource }[]>;
   existing(keys: readonly string[]): Promise<Set<string>>;
   linkedFrom(targets: readonly string[], sourceType: string): Promise<{ target: string; source: string }[]>;
@@ -459,7 +459,8 @@ export class ClouddriverProjection {
           ]),
         ],
         'serverGroups',
-        { fields: [] },
+        // What clusters, applications and load balancers' applications take from their members.
+        { fields: [], relationships: ['applications', 'clusters', 'loadBalancers', 'targetGroups'] },
       ),
     );
     const inScope = (scope: Scope) =>

@@ -11,6 +11,11 @@ export function projectionSql(tx: EntityManager): ProjectionSql {
 
 type Row = Omit<StoredResource, 'relationships'>;
 
+/** The order PostgreSQL's `ORDER BY` on these text keys gives (keys are ASCII: byte order). */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The store's state as a projection reads it, on the writing transaction. */
 export class TransactionStoreView implements ProjectionStoreView {
   constructor(private readonly sql: ProjectionSql) {}
@@ -28,7 +33,7 @@ export class TransactionStoreView implements ProjectionStoreView {
   async linking(
     targets: readonly string[],
     sourceType: string,
-    options: { fields?: readonly string[] } = {},
+    options: { fields?: readonly string[]; relationships?: readonly string[] } = {},
   ): Promise<{ target: string; resource: StoredResource }[]> {
     if (targets.length === 0) return [];
     const attributes =
@@ -37,16 +42,27 @@ export class TransactionStoreView implements ProjectionStoreView {
         : `jsonb_strip_nulls(jsonb_build_object(${options.fields
             .map((_, i) => `$${i + 3}::text, c.attributes -> $${i + 3}::text`)
             .join(', ')}))`;
-    const rows = await this.sql.query<Row & { target: string }>(
-      `SELECT r.target_key AS target, c.key, c.type, c.account, c.region, c.application,
-              ${options.fields?.length === 0 ? `'{}'::jsonb` : attributes} AS attributes
-         FROM cached_relationship r JOIN cached_resource c ON c.key = r.source_key
-        WHERE r.target_key = ANY($1::text[]) AND r.source_type = $2
-        ORDER BY r.target_key, c.key`,
+    // Each source once, however many targets it links to (a target group links to every instance
+    // of its group: per pair, a page of instances would load each group's attributes ~40 times).
+    const rows = await this.sql.query<Row & { targets: string[] }>(
+      `SELECT c.key, c.type, c.account, c.region, c.application,
+              ${options.fields?.length === 0 ? `'{}'::jsonb` : attributes} AS attributes,
+              l.targets
+         FROM (SELECT r.source_key, array_agg(r.target_key ORDER BY r.target_key) AS targets
+                 FROM cached_relationship r
+                WHERE r.target_key = ANY($1::text[]) AND r.source_type = $2
+                GROUP BY r.source_key) AS l
+         JOIN cached_resource c ON c.key = l.source_key
+        ORDER BY c.key`,
       [targets, sourceType, ...(options.fields ?? [])],
     );
-    const resources = await this.withLinks(rows.map(({ target: _target, ...row }) => row));
-    return rows.map((row, i) => ({ target: row.target, resource: resources[i] }));
+    const resources = await this.withLinks(
+      rows.map(({ targets: _targets, ...row }) => row),
+      options.relationships ?? [],
+    );
+    return rows
+      .flatMap((row, i) => row.targets.map((target) => ({ target, resource: resources[i] })))
+      .sort((a, b) => compareKeys(a.target, b.target) || compareKeys(a.resource.key, b.resource.key));
   }
 
   async existing(keys: readonly string[]): Promise<Set<string>> {
@@ -85,15 +101,19 @@ export class TransactionStoreView implements ProjectionStoreView {
     return this.withLinks(rows);
   }
 
-  /** Adds each row's outgoing relationships (one query for all of them). */
-  private async withLinks(rows: Row[]): Promise<StoredResource[]> {
-    const keys = [...new Set(rows.map((r) => r.key))];
+  /**
+   * Adds each row's outgoing relationships (one query for all of them): every type, or only
+   * `types` when given (none for an empty list).
+   */
+  private async withLinks(rows: Row[], types?: readonly string[]): Promise<StoredResource[]> {
+    const keys = types?.length === 0 ? [] : [...new Set(rows.map((r) => r.key))];
     const links = new Map<string, Record<string, string[]>>();
     if (keys.length > 0) {
       const found = await this.sql.query<{ source_key: string; target_key: string; target_type: string }>(
         `SELECT source_key, target_key, target_type FROM cached_relationship
-          WHERE source_key = ANY($1::text[]) ORDER BY source_key, target_type, target_key`,
-        [keys],
+          WHERE source_key = ANY($1::text[]) AND ($2::text[] IS NULL OR target_type = ANY($2::text[]))
+          ORDER BY source_key, target_type, target_key`,
+        [keys, types ?? null],
       );
       for (const link of found) {
         const byType = links.get(link.source_key) ?? {};
