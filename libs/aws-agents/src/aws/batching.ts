@@ -17,18 +17,32 @@ const MAX_PAGES = 100_000;
  * Follows NextToken / Marker pagination page by page, checking the abort signal between pages: the
  * next page is read only when the caller asks for it (a streamed run writes each page first).
  * `fetch(token)` reads one page; `next(page)` returns its continuation token (undefined/empty at the end).
+ * `map(page)` turns a page into what is yielded: the response itself is then no longer held while
+ * the caller works on the page (a page of 1,000 instances is megabytes of SDK objects).
  */
-export async function* eachPage<P>(
+export function eachPage<P>(
   signal: AbortSignal,
   fetch: (token: string | undefined) => Promise<P>,
   next: (page: P) => string | undefined,
-): AsyncGenerator<P, void, undefined> {
+): AsyncGenerator<P, void, undefined>;
+export function eachPage<P, T>(
+  signal: AbortSignal,
+  fetch: (token: string | undefined) => Promise<P>,
+  next: (page: P) => string | undefined,
+  map: (page: P) => T,
+): AsyncGenerator<T, void, undefined>;
+export async function* eachPage<P, T>(
+  signal: AbortSignal,
+  fetch: (token: string | undefined) => Promise<P>,
+  next: (page: P) => string | undefined,
+  map: (page: P) => T = (page) => page as unknown as T,
+): AsyncGenerator<T, void, undefined> {
   let token: string | undefined;
   let pages = 0;
   const seen = new Set<string>();
   do {
     signal.throwIfAborted();
-    const page = await fetch(token);
+    let page: P | undefined = await fetch(token);
     pages++;
     token = next(page) || undefined;
     if (token !== undefined) {
@@ -37,7 +51,9 @@ export async function* eachPage<P>(
       }
       seen.add(token);
     }
-    yield page;
+    const mapped = map(page);
+    page = undefined; // not held through the yield
+    yield mapped;
   } while (token !== undefined);
 }
 

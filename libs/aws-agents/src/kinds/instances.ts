@@ -76,7 +76,7 @@ export async function* instancePages(scope: AwsScope, signal: AbortSignal): Asyn
     return;
   }
   const ec2 = scope.clients.ec2(scope.account, scope.region);
-  const pages = eachPage(
+  yield* eachPage(
     signal,
     (NextToken) =>
       ec2.send(
@@ -88,8 +88,8 @@ export async function* instancePages(scope: AwsScope, signal: AbortSignal): Asyn
         { abortSignal: signal },
       ),
     (page) => page.NextToken,
+    (page) => flatten([page]).flatMap((i) => fromSdk(scope)(i) ?? []),
   );
-  for await (const page of pages) yield flatten([page]).flatMap((i) => fromSdk(scope)(i) ?? []);
 }
 
 /**

@@ -76,15 +76,15 @@ export async function* securityGroupPages(
     return;
   }
   const ec2 = scope.clients.ec2(scope.account, scope.region);
-  const pages = eachPage(
+  yield* eachPage(
     signal,
     (NextToken) =>
       ec2.send(new DescribeSecurityGroupsCommand({ MaxResults: PAGE_SIZE, NextToken }), {
         abortSignal: signal,
       }),
     (page) => page.NextToken,
+    (page) => (page.SecurityGroups ?? []).flatMap((g) => fromSdk(scope)(g) ?? []),
   );
-  for await (const page of pages) yield (page.SecurityGroups ?? []).flatMap((g) => fromSdk(scope)(g) ?? []);
 }
 
 /** By id: DescribeSecurityGroups with GroupIds; `InvalidGroup.NotFound` isolates the gone ids. */

@@ -222,11 +222,11 @@ export async function* serverGroupPages(scope: AwsScope, signal: AbortSignal): A
         abortSignal: signal,
       }),
     (page) => page.NextToken,
+    (page) => page.AutoScalingGroups ?? [],
   );
   let vpcs: Map<string, string> | undefined;
   let scaling: ScalingByGroup | undefined;
-  for await (const page of pages) {
-    const groups = page.AutoScalingGroups ?? [];
+  for await (const groups of pages) {
     if (groups.length === 0) continue;
     const needsVpcs = vpcs === undefined && groups.some((g) => subnetIdsOf(g).length > 0);
     [vpcs, scaling] = await Promise.all([
