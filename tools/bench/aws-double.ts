@@ -128,9 +128,17 @@ export class AwsDouble {
     return [...this.calls.values()].reduce((a, b) => a + b, 0);
   }
 
-  private async handle(service: string, api: string, input: Obj, signal?: AbortSignal): Promise<Obj> {
+  /**
+   * One call's output, at once and counted, for an AWS endpoint that serves this double on the
+   * wire (`startAwsEndpoint`): the SDK's output shape without `$metadata`.
+   */
+  answerCall(service: string, api: string, input: Obj): Obj {
     this.calls.set(`${service}:${api}`, (this.calls.get(`${service}:${api}`) ?? 0) + 1);
-    const answer = this.answer(api, input);
+    return this.answer(api, input);
+  }
+
+  private async handle(service: string, api: string, input: Obj, signal?: AbortSignal): Promise<Obj> {
+    const answer = this.answerCall(service, api, input);
     const items = Object.values(answer).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : 0), 0);
     const { baseMs, perItemMs, jitter } = this.latency;
     await this.clock.sleep((baseMs + perItemMs * items) * (1 - jitter + 2 * jitter * this.random()), signal);

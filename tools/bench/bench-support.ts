@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '@event-cache/cache-store';
@@ -77,8 +78,11 @@ export async function startServiceProcess(
   const main = join(__dirname, '..', '..', 'apps', service, 'src', 'main.js');
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_STDOUT_DIR ? 'pipe' : 'ignore', 'inherit'],
   });
+  // BENCH_STDOUT_DIR=<dir>: each service's standard output (e.g. V8's --trace-gc) to <dir>/<service>.out.
+  if (process.env.BENCH_STDOUT_DIR)
+    child.stdout?.pipe(createWriteStream(join(process.env.BENCH_STDOUT_DIR, `${service}.out`)));
   const url = `http://127.0.0.1:${env.PORT}${options.readyPath ?? '/health/ready'}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

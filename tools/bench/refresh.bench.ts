@@ -1,11 +1,16 @@
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
 import { systemClock } from '@event-cache/agents';
 import { freePort } from '@event-cache/testing';
+import { AWS_RATE_LIMIT_DEFAULTS } from '@event-cache/platform';
+import { heartbeatEvent } from '../local-stack/demo/demo-events';
+import { DEMO_CREDENTIALS_ENV } from '../local-stack/demo/demo-plan';
 import { type AccountShape, AwsDouble } from './aws-double';
 import {
   benchDatabase,
@@ -18,15 +23,17 @@ import {
 
 /**
  * bench:refresh — the force-refresh and memory targets of docs/architecture.md#performance-targets, on the four services as deployed (each its own
- * process from dist/, one real PostgreSQL) and an account of ~100,000 cached resources:
+ * process from dist/, unchanged, one real PostgreSQL) and an account of ~100,000 cached resources:
  *
- * 1. Load: caching-agents polls the account (every EC2, Auto Scaling and ELBv2 call answered at
- *    once by the in-process AWS double, preloaded into its process) until the cache holds it all;
- *    then every instance is paged through gate-endpoint's read API.
- * 2. Force refresh, as Orca does it, while the agents keep polling every 30 s: POST
+ * 1. Load: caching-agents polls the account until the cache holds it all; then every instance is
+ *    paged through gate-endpoint's read API. AWS is the AWS double in this process, served on the
+ *    wire (EC2/Auto Scaling/ELBv2 query protocols, CloudWatch's) at `aws.endpoint`, so the
+ *    service's real AWS SDK clients send, receive and parse every page as they would from AWS.
+ * 2. Force refresh, as Orca does it, with the event pipeline healthy (agents reconciling hourly) or,
+ *    with BENCH_PIPELINE=down, while the agents poll the whole account every 30 s: POST
  *    /cache/aws/ServerGroup for distinct Auto Scaling groups at a steady rate, each followed by
  *    polling its Location until SUCCEEDED. POST sent -> SUCCEEDED seen, AWS latency excluded
- *    (the double answers at once; our own AWS rate limiter is bypassed with it).
+ *    (the double answers at once; the service's AWS token buckets are opened wide).
  * 3. Peak RSS of each service process, sampled every 250 ms through both phases.
  */
 const SHAPE: AccountShape = {
@@ -41,14 +48,11 @@ const RATE = 20;
 const SECONDS = Number(process.env.BENCH_REFRESH_SECONDS ?? 15);
 const POLL_MS = 25;
 /**
- * Each service runs with the V8 flags its Kubernetes manifest gives it (`NODE_OPTIONS` in
- * k8s/base/<service>.yaml), as deployed. caching-agents' old space gets `DOUBLE_HEAP_ALLOWANCE_MB`
- * on top: the AWS double preloaded into its process keeps its estate there (its heap is measured
- * and taken off the RSS reported). `BENCH_HEAP_CAP_MB=gate-endpoint:96,caching-agents:128`
- * overrides the old-space cap per service (the allowance is not added then); `BENCH_HEAP_CAP_MB=none`
- * runs without the manifests' flags.
+ * Each service runs with the V8 flags and malloc setting its Kubernetes manifest gives it
+ * (`NODE_OPTIONS` and `MALLOC_ARENA_MAX` in k8s/base/<service>.yaml), as deployed. `BENCH_HEAP_CAP_MB=gate-endpoint:96,caching-agents:128`
+ * overrides the old-space cap per service; `BENCH_HEAP_CAP_MB=none` runs without the manifests'
+ * flags.
  */
-const DOUBLE_HEAP_ALLOWANCE_MB = 96;
 const HEAP_CAP_MB: Partial<Record<string, number>> = Object.fromEntries(
   (process.env.BENCH_HEAP_CAP_MB ?? '')
     .split(',')
@@ -56,6 +60,14 @@ const HEAP_CAP_MB: Partial<Record<string, number>> = Object.fromEntries(
     .map((pair) => [pair.split(':')[0], Number(pair.split(':')[1])]),
 );
 const AS_DEPLOYED = process.env.BENCH_HEAP_CAP_MB !== 'none';
+/**
+ * The event pipeline is healthy by default: an EventBridge heartbeat reaches gate-endpoint every
+ * HEARTBEAT_SECONDS, so after their first run the agents reconcile hourly, as in production.
+ * BENCH_PIPELINE=down sends none: the agents fall back to polling the account every 30 s throughout.
+ */
+const PIPELINE_DOWN = process.env.BENCH_PIPELINE === 'down';
+const HEARTBEAT_SECONDS = 5;
+const EVENTS_API_KEY = randomBytes(16).toString('hex');
 /** With BENCH_PROJECTION=1 caching-agents also writes Clouddriver's tables (the recommended set-up). */
 const PROJECTION = process.env.BENCH_PROJECTION === '1';
 
@@ -65,25 +77,39 @@ function nodeFlags(service: string): string[] {
   const override = HEAP_CAP_MB[service];
   const cap = (flag: string) => flag.startsWith('--max-old-space-size=');
   if (override !== undefined) return [...flags.filter((f) => !cap(f)), `--max-old-space-size=${override}`];
-  if (service !== 'caching-agents') return flags;
-  return flags.map((f) =>
-    cap(f) ? `--max-old-space-size=${Number(f.split('=')[1]) + DOUBLE_HEAP_ALLOWANCE_MB}` : f,
-  );
+  return flags;
+}
+
+/** BENCH_NODE_ARGS='caching-agents:--trace-gc --optimize-for-size': extra V8 flags for one service. */
+function extraNodeArgs(service: string): string[] {
+  const [target, flags] = (process.env.BENCH_NODE_ARGS ?? '').split(/:(.*)/s);
+  return target === service && flags ? flags.trim().split(/\s+/) : [];
 }
 
 function manifestNodeOptions(service: string): string[] {
+  return manifestEnv(service, 'NODE_OPTIONS').split(/\s+/);
+}
+
+/** A variable the service's container sets in k8s/base/<service>.yaml. */
+function manifestEnv(service: string, name: string): string {
   const manifest = readFileSync(join(__dirname, '..', '..', '..', 'k8s', 'base', `${service}.yaml`), 'utf8');
-  const value = /- name: NODE_OPTIONS\s+value: (.+)/.exec(manifest)?.[1];
-  if (value === undefined) throw new Error(`k8s/base/${service}.yaml sets no NODE_OPTIONS`);
-  return value.trim().split(/\s+/);
+  const value = new RegExp(`- name: ${name}\\s+value: (.+)`).exec(manifest)?.[1];
+  if (value === undefined) throw new Error(`k8s/base/${service}.yaml sets no ${name}`);
+  return value.trim().replace(/^"(.*)"$/, '$1');
 }
 const SERVICES = ['gate-endpoint', 'event-scheduler', 'caching-agents', 'clouddriver-forwarder'] as const;
 type Service = (typeof SERVICES)[number];
 
 async function main(): Promise<void> {
   const db = await benchDatabase();
+  const aws = new Worker(join(__dirname, 'aws-endpoint.worker.js'), { workerData: SHAPE });
+  const awsUrl = await new Promise<string>((resolve, reject) => {
+    aws.once('message', resolve);
+    aws.once('error', reject);
+  });
   const processes = new Map<Service, { child: ChildProcess; port: number }>();
   const peakRss = new Map<Service, number>();
+  let heartbeats: NodeJS.Timeout | undefined;
   const sampler = setInterval(() => {
     for (const [service, { child }] of processes) {
       const rss = rssMb(child.pid);
@@ -93,7 +119,6 @@ async function main(): Promise<void> {
   try {
     const dir = mkdtempSync(join(tmpdir(), 'bench-refresh-'));
     const config = join(dir, 'config.yaml');
-    const doubleReport = join(dir, 'aws-double-heap');
     writeFileSync(
       config,
       [
@@ -101,7 +126,20 @@ async function main(): Promise<void> {
         "  - { name: prod, accountId: '123456789012', regions: [{ name: us-east-1 }] }",
         'agents:',
         '  firstRunSpreadSeconds: 1',
+        ...(process.env.BENCH_AGENTS_CONCURRENCY
+          ? [`  concurrency: ${process.env.BENCH_AGENTS_CONCURRENCY}`]
+          : []),
+        'aws:',
+        `  endpoint: ${awsUrl}`,
+        // AWS latency and AWS's own limits are not what this measures.
+        '  rateLimits:',
+        ...Object.keys(AWS_RATE_LIMIT_DEFAULTS).map(
+          (name) => `    ${name}: { capacity: 10000, refillPerSecond: 10000 }`,
+        ),
         ...(PROJECTION ? ['clouddriver:', '  cache:', '    enabled: true'] : []),
+        'events:',
+        '  heartbeat:',
+        `    periodSeconds: ${HEARTBEAT_SECONDS * 2}`,
         'log:',
         '  level: warn',
       ].join('\n'),
@@ -114,17 +152,15 @@ async function main(): Promise<void> {
           DATABASE_URL: db.url,
           PORT: String(port),
           EVENT_CACHE_CONFIG: config,
-          ...(service === 'caching-agents'
-            ? { BENCH_AWS_SHAPE: JSON.stringify(SHAPE), BENCH_DOUBLE_REPORT: doubleReport }
-            : {}),
+          EVENTS_API_KEY,
+          ...DEMO_CREDENTIALS_ENV,
+          ...(AS_DEPLOYED ? { MALLOC_ARENA_MAX: manifestEnv(service, 'MALLOC_ARENA_MAX') } : {}),
         },
         {
           nodeArgs: [
             // As deployed: the V8 flags of k8s/base (NODE_OPTIONS).
             ...nodeFlags(service),
-            ...(service === 'caching-agents'
-              ? ['--expose-gc', '-r', join(__dirname, 'aws-double.preload.js')]
-              : []),
+            ...extraNodeArgs(service),
           ],
           // The forwarder stays unready without a Kubernetes API; it is here for its memory only.
           readyPath: service === 'clouddriver-forwarder' ? '/health/live' : '/health/ready',
@@ -133,6 +169,10 @@ async function main(): Promise<void> {
       processes.set(service, { child, port });
     }
     const gate = processes.get('gate-endpoint')!.port;
+    if (!PIPELINE_DOWN) {
+      await heartbeat(gate);
+      heartbeats = setInterval(() => void heartbeat(gate).catch(() => undefined), HEARTBEAT_SECONDS * 1000);
+    }
 
     // 1. Load.
     const observer = new Client({ connectionString: db.url, application_name: 'bench-observer' });
@@ -155,7 +195,8 @@ async function main(): Promise<void> {
     if (paged !== SHAPE.instances)
       throw new Error(`read API returned ${paged} instances, not ${SHAPE.instances}`);
 
-    // 2. Force refresh at RATE per second for SECONDS, while the agents go on polling.
+    // 2. Force refresh at RATE per second for SECONDS (the agents polling every 30 s if the pipeline is down).
+    // The endpoint's estate, built again from the same seed: its Auto Scaling group names.
     const groups = new AwsDouble(systemClock, SHAPE, { baseMs: 0, perItemMs: 0, jitter: 0 }).groupNames();
     const latencies: number[] = [];
     const failures: string[] = [];
@@ -180,12 +221,13 @@ async function main(): Promise<void> {
     const p50 = round(percentile(latencies, 50), 1);
     const p99 = round(percentile(latencies, 99), 1);
     const max = round(Math.max(...latencies), 1);
-    // caching-agents' process also holds the AWS double; its heap is not the service's.
-    const doubleMb = Math.round(Number(readFileSync(doubleReport, 'utf8')) / 1024 / 1024);
-    const agentsRss = (peakRss.get('caching-agents') ?? 0) - doubleMb;
-    const serviceRss = new Map(peakRss).set('caching-agents', agentsRss);
-    const worstRss = Math.max(...serviceRss.values());
-    printTable(`bench:refresh (four service processes, real PostgreSQL, AWS answered at once)`, [
+    const worstRss = Math.max(...peakRss.values());
+    printTable(`bench:refresh (four service processes, real PostgreSQL, AWS on the wire answering at once)`, [
+      [
+        'event pipeline',
+        PIPELINE_DOWN ? 'down: the agents poll every 30 s' : 'healthy (heartbeats): hourly reconcile',
+      ],
+      ['Clouddriver projection', PROJECTION ? 'on' : 'off'],
       [
         'cached resources',
         `${cached.toLocaleString('en-US')} (first full poll in ${round(loadSeconds, 1)} s)`,
@@ -200,9 +242,7 @@ async function main(): Promise<void> {
       ],
       ...SERVICES.map((s): [string, string] => [
         `peak RSS ${s}`,
-        s === 'caching-agents'
-          ? `${agentsRss} MB (target <= 200): ${peakRss.get(s)} MB less the AWS double's ${doubleMb} MB heap`
-          : `${peakRss.get(s) ?? 0} MB (target <= 200)`,
+        `${peakRss.get(s) ?? 0} MB (target <= 200)`,
       ]),
     ]);
     console.log(
@@ -211,14 +251,18 @@ async function main(): Promise<void> {
     console.log(
       `\n${JSON.stringify({
         bench: 'refresh',
+        pipeline: PIPELINE_DOWN ? 'down' : 'healthy',
+        projection: PROJECTION,
         cachedResources: cached,
         p99PostToProcessedMs: p99,
-        peakRssMb: Object.fromEntries(SERVICES.map((s) => [s, serviceRss.get(s) ?? 0])),
+        peakRssMb: Object.fromEntries(SERVICES.map((s) => [s, peakRss.get(s) ?? 0])),
       })}`,
     );
   } finally {
     clearInterval(sampler);
+    clearInterval(heartbeats);
     await Promise.all([...processes.values()].map(({ child }) => stopProcess(child)));
+    await aws.terminate();
     await db.close();
   }
 }
@@ -252,6 +296,17 @@ async function pageAll(port: number, type: string): Promise<number> {
     cursor = page.nextCursor;
   } while (cursor);
   return count;
+}
+
+/** The heartbeat rule's Scheduled Event, as EventBridge's API destination delivers it. */
+async function heartbeat(port: number): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': EVENTS_API_KEY },
+    body: JSON.stringify(heartbeatEvent('123456789012', 'us-east-1', 'bench-heartbeat', Date.now())),
+  });
+  await res.arrayBuffer();
+  if (res.status >= 300) throw new Error(`POST /events (heartbeat): ${res.status}`);
 }
 
 /** Orca's way: POST, then poll the Location until the refresh is done; returns the elapsed ms. */
