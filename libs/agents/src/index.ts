@@ -29,6 +29,7 @@ export { RefreshWorker } from './runtime/refresh-worker';
 export { toRefreshItem } from './runtime/refresh-items';
 export { ScheduleTuner } from './runtime/schedule-tuner';
 export { RunPhases, nextRunAt } from './runtime/run-phases';
+export { Permits } from './runtime/permits';
 export { AgentRuntime, type AgentRuntimeOptions, type AgentPorts } from './runtime/agent-runtime';
 export * from './caching-agents.module';
 export { InMemoryAgentStore } from './testing/in-memory-agent-store';

@@ -8,6 +8,7 @@ describe('cachingAgentsOptions', () => {
     expect(options.scheduler).toEqual({
       owner: 'host-1-abc',
       concurrency: 8,
+      pageWriteConcurrency: 2,
       leaseTtlMs: 60_000,
       pollIntervalMs: 1_000,
       intervalSyncMs: 5_000,

@@ -20,6 +20,7 @@ export function cachingAgentsOptions(
     scheduler: {
       owner: replica,
       concurrency: agents.concurrency,
+      pageWriteConcurrency: agents.pageWriteConcurrency,
       leaseTtlMs: agents.leaseTtlSeconds * 1_000,
       pollIntervalMs: agents.pollIntervalMs,
       intervalSyncMs: agents.intervalSyncSeconds * 1_000,

@@ -6,6 +6,7 @@ import { VirtualClock } from '../testing/virtual-clock';
 import { AbortedError } from './abort';
 import { AgentCatalog, AgentRegistrationError } from './agent-catalog';
 import { runCachingAgent } from './agent-runner';
+import { Permits } from './permits';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
 const AGENT = 'prod/us-east-1/InstanceCachingAgent';
@@ -68,13 +69,18 @@ describe('runCachingAgent', () => {
 
   const run = (
     agent: Parameters<typeof runCachingAgent>[0],
-    options: { confirm?: () => Promise<'ok' | 'lost' | 'error'>; signal?: AbortSignal } = {},
+    options: {
+      confirm?: () => Promise<'ok' | 'lost' | 'error'>;
+      signal?: AbortSignal;
+      pageWrites?: Permits;
+    } = {},
   ) =>
     runCachingAgent(agent, {
       cache,
       signal: options.signal ?? new AbortController().signal,
       now: () => clock.now(),
       confirm: options.confirm,
+      pageWrites: options.pageWrites,
     });
 
   it('writes each page before it reads further than the next one, so a run holds two pages at most', async () => {
@@ -93,6 +99,48 @@ describe('runCachingAgent', () => {
     expect(report).toMatchObject({ outcome: 'success', additions: 12, evictions: 0 });
     expect(pagesWritten).toBe(6);
     expect(Math.max(...heldWhenRead)).toBeLessThanOrEqual(2);
+  });
+
+  it('writes no more pages at once than the process has page-write permits, however many runs go on', async () => {
+    let writing = 0;
+    let mostAtOnce = 0;
+    cache = {
+      ...store.cachePort,
+      writeAgentPage: async (page) => {
+        mostAtOnce = Math.max(mostAtOnce, ++writing);
+        await new Promise((resolve) => setTimeout(resolve, 2)); // PostgreSQL at work
+        writing--;
+        return store.cachePort.writeAgentPage(page);
+      },
+    };
+    const pageWrites = new Permits(2);
+    const agents = [0, 1, 2, 3, 4].map((a) => ({
+      ...streaming(each(() => pagesOf(4).map((page) => page.map((r) => ({ ...r, key: `${r.key}-${a}` }))))),
+      id: `prod/us-east-1/Agent${a}`,
+    }));
+
+    const reports = await Promise.all(agents.map((agent) => run(agent, { pageWrites })));
+
+    expect(reports.map((r) => [r.outcome, r.additions])).toEqual(agents.map(() => ['success', 8]));
+    expect(store.records.size).toBe(40);
+    expect(mostAtOnce).toBe(2);
+    expect(pageWrites.queued).toBe(0);
+  });
+
+  it('stops a run waiting for a page-write permit when it is aborted, writing nothing more', async () => {
+    const pageWrites = new Permits(1);
+    const held = await pageWrites.acquire(new AbortController().signal); // another run's write
+    const controller = new AbortController();
+    const report = run(streaming(each(() => pagesOf(2))), { signal: controller.signal, pageWrites });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(pageWrites.queued).toBe(1);
+
+    controller.abort(new AbortedError('shutdown'));
+
+    expect(await report).toMatchObject({ outcome: 'aborted', abortedBy: 'shutdown', additions: 0 });
+    expect(pageWrites.queued).toBe(0);
+    expect(store.records.size).toBe(0);
+    held();
   });
 
   it('keeps the pages written before the lease was lost, and evicts nothing', async () => {

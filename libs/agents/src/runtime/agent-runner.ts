@@ -13,6 +13,7 @@ import type { AgentEntry } from './agent-catalog';
 import type { RunOutcome } from './agents.metrics';
 import type { Clock } from './clock';
 import type { HeldLease, LeaseKeeper } from './lease-keeper';
+import type { Permits } from './permits';
 import { describeError, isThrottlingError } from './throttling';
 
 export interface RunReport {
@@ -38,6 +39,8 @@ export interface AgentRunOptions {
   confirm?: WriteConfirmation;
   /** The run's id (default: a random UUID). */
   runId?: string;
+  /** Shared by the runs of one process: a page is written only with one of these permits held. */
+  pageWrites?: Permits;
 }
 
 /**
@@ -47,7 +50,15 @@ export interface AgentRunOptions {
  * it wrote and evicts nothing.
  */
 export class AgentRunner {
-  constructor(private readonly deps: { cache: CacheWriterPort; keeper: LeaseKeeper; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      cache: CacheWriterPort;
+      keeper: LeaseKeeper;
+      clock: Clock;
+      /** The process's page-write permits (`SchedulerOptions.pageWriteConcurrency`). */
+      pageWrites?: Permits;
+    },
+  ) {}
 
   run(entry: AgentEntry, lease: HeldLease): Promise<RunReport> {
     return runCachingAgent(entry.agent, {
@@ -55,6 +66,7 @@ export class AgentRunner {
       signal: lease.controller.signal,
       now: () => this.deps.clock.now(),
       confirm: () => this.deps.keeper.extend([lease]),
+      pageWrites: this.deps.pageWrites,
     });
   }
 }
@@ -120,9 +132,17 @@ export async function runCachingAgent(agent: AnyCachingAgent, options: AgentRunO
         return stopped('failure', 'the agent yielded a page that is not an array of records');
       }
       ahead = next(); // the next page is read while this one is written
-      const refused = await mayWrite();
-      if (refused) return refused;
+      let release: (() => void) | undefined;
+      if (options.pageWrites) {
+        try {
+          release = await options.pageWrites.acquire(lease);
+        } catch {
+          return aborted(lease, additions);
+        }
+      }
       try {
+        const refused = await mayWrite();
+        if (refused) return refused;
         const written = await cache.writeAgentPage({
           agent: agent.id,
           run,
@@ -132,6 +152,8 @@ export async function runCachingAgent(agent: AnyCachingAgent, options: AgentRunO
         additions += written.written.length;
       } catch (error) {
         return stopped('failure', `write failed: ${describeError(error)}`);
+      } finally {
+        release?.();
       }
       records += page.records.length;
       readStartedAt = page.readStartedAt;

@@ -13,6 +13,7 @@ import type { SchedulerMetrics } from './agents.metrics';
 import { type Clock, retryDelay, Wakeup } from './clock';
 import type { IntervalPolicy } from './interval.policy';
 import { type HeldLease, LeaseKeeper } from './lease-keeper';
+import { Permits } from './permits';
 import { nextRunAt, stableHash } from './run-phases';
 import type { AgentLogger, SchedulerOptions } from './runtime-options';
 import type { ScheduleTuner } from './schedule-tuner';
@@ -59,7 +60,12 @@ export class AgentScheduler {
       throw new RangeError('retireAfterMs must be 0 or at least 4 x intervalSyncMs');
     }
     this.keeper = new LeaseKeeper({ leases, clock, logger, owner: options.owner, ttlMs: options.leaseTtlMs });
-    this.runner = new AgentRunner({ cache: deps.cache, keeper: this.keeper, clock });
+    this.runner = new AgentRunner({
+      cache: deps.cache,
+      keeper: this.keeper,
+      clock,
+      pageWrites: new Permits(options.pageWriteConcurrency),
+    });
     this.wakeup = new Wakeup(clock, this.stopping.signal);
   }
 

@@ -15,6 +15,11 @@ export interface SchedulerOptions {
   owner: string;
   /** Agents this replica runs at the same time. */
   concurrency: number;
+  /**
+   * Pages the running agents write at the same time (the others wait with theirs read): bounds
+   * the memory of a replica's writes however many agents run.
+   */
+  pageWriteConcurrency: number;
   leaseTtlMs: number;
   /** Longest wait between two acquisitions when nothing was due. */
   pollIntervalMs: number;
@@ -57,6 +62,7 @@ export interface RefreshWorkerOptions {
 
 export const DEFAULT_SCHEDULER_OPTIONS: Omit<SchedulerOptions, 'owner'> = {
   concurrency: 8,
+  pageWriteConcurrency: 2,
   leaseTtlMs: 60_000,
   pollIntervalMs: 1_000,
   intervalSyncMs: 5_000,

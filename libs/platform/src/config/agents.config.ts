@@ -23,6 +23,11 @@ export const agentsSchema = z
   .strictObject({
     /** Agents one replica runs at the same time. */
     concurrency: z.number().int().min(1).max(256).default(8),
+    /**
+     * Pages those agents write at the same time (the others wait with their page read): what
+     * bounds a replica's memory while many agents run at once, e.g. all of them on start-up.
+     */
+    pageWriteConcurrency: z.number().int().min(1).max(64).default(2),
     /** Lease time-to-live; a running agent extends its lease well before it lapses. */
     leaseTtlSeconds: z.number().int().min(5).max(3_600).default(60),
     /** Longest wait between two acquisitions of due agents when nothing was due. */
