@@ -65,27 +65,28 @@ export class CatsWriter {
     for (const [type, group] of groupBy(rows, (r) => r.type)) {
       // Key order: writers overlapping on rows lock them in the same order.
       group.sort((x, y) => compare(x.data.id, y.data.id) || compare(x.agent, y.agent));
-      const bodies = group.map((r) => serializeCacheData(r.data));
-      const result = await sql.query(
-        `INSERT INTO ${this.resourceTable(type)} AS t (id, agent, application, body_hash, body, last_updated)
-         SELECT d.id, d.agent, d.application, d.hash, d.body, $6
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-             AS d(id, agent, application, hash, body)
-         ON CONFLICT (id, agent) DO UPDATE
-            SET application = excluded.application, body_hash = excluded.body_hash,
-                body = excluded.body, last_updated = excluded.last_updated
-          WHERE t.body_hash IS DISTINCT FROM excluded.body_hash
-         RETURNING 1`,
-        [
-          group.map((r) => r.data.id),
-          group.map((r) => r.agent),
-          group.map((r) => applicationOf(r)),
-          bodies.map(bodyHash),
-          bodies,
-          now,
-        ],
-      );
-      written += result.length;
+      for (const batch of bodyBatches(group)) {
+        const result = await sql.query(
+          `INSERT INTO ${this.resourceTable(type)} AS t (id, agent, application, body_hash, body, last_updated)
+           SELECT d.id, d.agent, d.application, d.hash, d.body, $6
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+               AS d(id, agent, application, hash, body)
+           ON CONFLICT (id, agent) DO UPDATE
+              SET application = excluded.application, body_hash = excluded.body_hash,
+                  body = excluded.body, last_updated = excluded.last_updated
+            WHERE t.body_hash IS DISTINCT FROM excluded.body_hash
+           RETURNING 1`,
+          [
+            batch.rows.map((r) => r.data.id),
+            batch.rows.map((r) => r.agent),
+            batch.rows.map((r) => applicationOf(r)),
+            batch.bodies.map(bodyHash),
+            batch.bodies,
+            now,
+          ],
+        );
+        written += result.length;
+      }
     }
     return written;
   }
@@ -250,6 +251,31 @@ function endpointRow(scope: EdgeScope, edge: Edge): RelIdentity | undefined {
 
 function identity(row: RelIdentity): string {
   return `${row.id}\u0000${row.rel_id}\u0000${row.rel_agent}\u0000${row.rel_type}`;
+}
+
+/**
+ * The most body text one upsert statement carries. A statement's parameters exist in memory about
+ * three times over while it is sent (the strings, PostgreSQL's array literal, the wire buffer): a
+ * page of 1,000 instances with their health rows is split into a few statements, not one.
+ */
+const UPSERT_BATCH_CHARS = 2 * 1024 * 1024;
+
+/** Rows in order with their serialised bodies, in batches of at most UPSERT_BATCH_CHARS of body (or one row). */
+function* bodyBatches(rows: ResourceRow[]): Generator<{ rows: ResourceRow[]; bodies: string[] }> {
+  let batch: { rows: ResourceRow[]; bodies: string[] } = { rows: [], bodies: [] };
+  let chars = 0;
+  for (const row of rows) {
+    const body = serializeCacheData(row.data);
+    if (batch.rows.length > 0 && chars + body.length > UPSERT_BATCH_CHARS) {
+      yield batch;
+      batch = { rows: [], bodies: [] };
+      chars = 0;
+    }
+    batch.rows.push(row);
+    batch.bodies.push(body);
+    chars += body.length;
+  }
+  if (batch.rows.length > 0) yield batch;
 }
 
 function applicationOf(row: ResourceRow): string | null {
