@@ -68,6 +68,12 @@ const AS_DEPLOYED = process.env.BENCH_HEAP_CAP_MB !== 'none';
 const PIPELINE_DOWN = process.env.BENCH_PIPELINE === 'down';
 const HEARTBEAT_SECONDS = 5;
 const EVENTS_API_KEY = randomBytes(16).toString('hex');
+/** `agents.*` settings the environment may give caching-agents (profiling, what-ifs). */
+const agentSettings = [
+  ['BENCH_FIRST_RUN_SPREAD', 'firstRunSpreadSeconds'],
+  ['BENCH_AGENTS_CONCURRENCY', 'concurrency'],
+  ['BENCH_PAGE_WRITES', 'pageWriteConcurrency'],
+] as const;
 /** With BENCH_PROJECTION=1 caching-agents also writes Clouddriver's tables (the recommended set-up). */
 const PROJECTION = process.env.BENCH_PROJECTION === '1';
 
@@ -124,11 +130,10 @@ async function main(): Promise<void> {
       [
         'accounts:',
         "  - { name: prod, accountId: '123456789012', regions: [{ name: us-east-1 }] }",
+        // agents.* as the product's defaults (first runs spread over 30 s), unless the environment says.
         'agents:',
-        '  firstRunSpreadSeconds: 1',
-        ...(process.env.BENCH_AGENTS_CONCURRENCY
-          ? [`  concurrency: ${process.env.BENCH_AGENTS_CONCURRENCY}`]
-          : []),
+        '  shutdownGraceSeconds: 20',
+        ...agentSettings.map(([env, key]) => (process.env[env] ? `  ${key}: ${process.env[env]}` : '')),
         'aws:',
         `  endpoint: ${awsUrl}`,
         // AWS latency and AWS's own limits are not what this measures.
