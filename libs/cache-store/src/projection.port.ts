@@ -43,8 +43,14 @@ export interface ResourceChange {
 
 /** Reads of the store's current state, on the same transaction. */
 export interface ProjectionStoreView {
-  /** Resources by key (missing keys are left out). */
-  resources(keys: readonly string[]): Promise<StoredResource[]>;
+  /**
+   * Resources by key (missing keys are left out). `fields` limits the attributes loaded to those
+   * top-level members, `relationships` the relationship types (default: all of both).
+   */
+  resources(
+    keys: readonly string[],
+    options?: { fields?: readonly string[]; relationships?: readonly string[] },
+  ): Promise<StoredResource[]>;
   /**
    * Resources of `sourceType` with a relationship to one of `targets`, each with the target it
    * links to (a resource linking to several targets is one object, listed once per target).

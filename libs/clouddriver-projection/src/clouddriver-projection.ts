@@ -56,7 +56,10 @@ const ON_DEMAND_TTL_SECONDS = 600;
 
 /** The store's current state (its `ProjectionStoreView`, structurally). */
 export interface StoreView {
-  resources(keys: readonly string[]): Promise<StoredResource[]>;
+  resources(
+    keys: readonly string[],
+    options?: { fields?: readonly string[]; relationships?: readonly string[] },
+  ): Promise<StoredResource[]>;
   linking(
     targets: readonly string[],
     sourceType: string,
@@ -291,7 +294,7 @@ export class ClouddriverProjection {
       return this.applyWith({ written: [], evicted: [], previousLinks: [] }, units, tx);
     }
     const ids = [...new Set(rows.map((r) => r.id))];
-    const present = new Set((await tx.view.resources(ids)).map((r) => r.key));
+    const present = await tx.view.existing(ids);
     const gone = ids.filter((id) => !present.has(id));
     return this.applyWith({ written: [], evicted: gone, previousLinks: [] }, units, tx);
   }
@@ -507,7 +510,9 @@ export class ClouddriverProjection {
       ];
       const instances = new Map(change.written.map((r) => [r.key, r]));
       const unknown = keys.filter((k) => !instances.has(k) && targetGroups.has(k));
-      for (const r of await view.resources(unknown)) instances.set(r.key, r);
+      // Only their application: a target group page names thousands of instances.
+      for (const r of await view.resources(unknown, { fields: [], relationships: [] }))
+        instances.set(r.key, r);
       for (const key of keys) {
         const parsed = parseCacheKey(key);
         if (parsed?.type !== 'instances') continue;

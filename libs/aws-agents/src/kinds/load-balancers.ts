@@ -47,6 +47,12 @@ const IDS_PER_CALL = 20;
  * the calls themselves.
  */
 const DETAIL_CONCURRENCY = 4;
+/**
+ * Target groups read in detail and written together: a quarter of a listing page. Each brings the
+ * health of every target it has (an instance's health row in Clouddriver's tables), so a whole
+ * page of 400 would write tens of thousands of rows at once.
+ */
+const TARGET_GROUPS_PER_WRITE = 100;
 
 /** What a load balancer record carries besides the `LoadBalancer` (one call or more each). */
 export interface LoadBalancerDetails {
@@ -341,7 +347,7 @@ async function targetGroupRecords(
  * Every ELBv2 load balancer and target group of the account/region, a page at a time:
  * DescribeLoadBalancers (400 per page), each page with its per-load-balancer DescribeListeners,
  * DescribeRules per listener and DescribeLoadBalancerAttributes; then DescribeTargetGroups (400 per
- * page), each page with its per-target-group DescribeTargetGroupAttributes and DescribeTargetHealth:
+ * page), a quarter page at a time with its per-target-group DescribeTargetGroupAttributes and DescribeTargetHealth:
  * the per-resource calls Clouddriver makes every 30 s, made here only by this reconcile and by
  * targeted refreshes, a few resources at a time. A load balancer or target group deleted during
  * the run is left out (and so evicted); any other failure fails the run. Only the load balancers'
@@ -358,7 +364,9 @@ export async function* loadBalancerPages(
     yield (await loadBalancerRecords(scope, lbs, signal)).map((r) => r.record);
   }
   for await (const tgs of targetGroupListing(scope, signal)) {
-    yield (await targetGroupRecords(scope, tgs, vpcOfLoadBalancer, signal)).map((r) => r.record);
+    for (const part of chunk(tgs, TARGET_GROUPS_PER_WRITE)) {
+      yield (await targetGroupRecords(scope, part, vpcOfLoadBalancer, signal)).map((r) => r.record);
+    }
   }
 }
 

@@ -34,7 +34,7 @@ describe('the projection view: resources linking to targets', () => {
   beforeAll(async () => (db = await createTestDatabase()));
   afterAll(() => db.drop());
 
-  it('loads each linking resource once, lists it per target, with only the relationships asked for', async () => {
+  it('loads each linking resource once, lists it per target, and only the attributes and relationships asked for', async () => {
     const { dataSource, store, close } = await openCacheStore(db.url);
     try {
       const ids = ['i-0000000000000001', 'i-0000000000000002', 'i-0000000000000003'];
@@ -65,6 +65,27 @@ describe('the projection view: resources linking to targets', () => {
           [{}, {}],
         ]);
         expect(await view.linking([instanceKey('i-0000000000000009')], 'targetGroups')).toEqual([]);
+
+        const [whole] = await view.resources([targetGroupKey('tg-b')]);
+        expect(whole.attributes.targetHealthDescriptions).toHaveLength(1);
+        expect(whole.relationships).toEqual({
+          instances: [instanceKey(ids[0])],
+          serverGroups: [serverGroupKey('app-main-v001')],
+        });
+        const slim = await view.resources([targetGroupKey('tg-a'), targetGroupKey('tg-c')], {
+          fields: [],
+          relationships: [],
+        });
+        expect(slim).toEqual([
+          {
+            ...scope,
+            key: targetGroupKey('tg-a'),
+            type: 'targetGroups',
+            application: 'app',
+            attributes: {},
+            relationships: {},
+          },
+        ]);
       });
     } finally {
       await close();

@@ -11,6 +11,23 @@ export function projectionSql(tx: EntityManager): ProjectionSql {
 
 type Row = Omit<StoredResource, 'relationships'>;
 
+/** What of a resource is loaded: `fields` of its attributes (all by default), `relationships` types. */
+interface ResourceParts {
+  fields?: readonly string[];
+  relationships?: readonly string[];
+}
+
+/**
+ * The SELECT expression of `c.attributes` limited to `fields` (given as parameters from
+ * `$first` on): all of them when undefined, `{}` for none.
+ */
+function attributesOf(fields: readonly string[] | undefined, first: number): string {
+  if (fields === undefined) return 'c.attributes';
+  if (fields.length === 0) return `'{}'::jsonb`;
+  const pairs = fields.map((_, i) => `$${i + first}::text, c.attributes -> $${i + first}::text`);
+  return `jsonb_strip_nulls(jsonb_build_object(${pairs.join(', ')}))`;
+}
+
 /** The order PostgreSQL's `ORDER BY` on these text keys gives (keys are ASCII: byte order). */
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -20,33 +37,27 @@ function compareKeys(a: string, b: string): number {
 export class TransactionStoreView implements ProjectionStoreView {
   constructor(private readonly sql: ProjectionSql) {}
 
-  async resources(keys: readonly string[]): Promise<StoredResource[]> {
+  async resources(keys: readonly string[], options: ResourceParts = {}): Promise<StoredResource[]> {
     if (keys.length === 0) return [];
     const rows = await this.sql.query<Row>(
-      `SELECT key, type, account, region, application, attributes
-         FROM cached_resource WHERE key = ANY($1::text[]) ORDER BY key`,
-      [keys],
+      `SELECT c.key, c.type, c.account, c.region, c.application, ${attributesOf(options.fields, 2)} AS attributes
+         FROM cached_resource c WHERE c.key = ANY($1::text[]) ORDER BY c.key`,
+      [keys, ...(options.fields ?? [])],
     );
-    return this.withLinks(rows);
+    return this.withLinks(rows, options.relationships);
   }
 
   async linking(
     targets: readonly string[],
     sourceType: string,
-    options: { fields?: readonly string[]; relationships?: readonly string[] } = {},
+    options: ResourceParts = {},
   ): Promise<{ target: string; resource: StoredResource }[]> {
     if (targets.length === 0) return [];
-    const attributes =
-      options.fields === undefined
-        ? 'c.attributes'
-        : `jsonb_strip_nulls(jsonb_build_object(${options.fields
-            .map((_, i) => `$${i + 3}::text, c.attributes -> $${i + 3}::text`)
-            .join(', ')}))`;
     // Each source once, however many targets it links to (a target group links to every instance
     // of its group: per pair, a page of instances would load each group's attributes ~40 times).
     const rows = await this.sql.query<Row & { targets: string[] }>(
       `SELECT c.key, c.type, c.account, c.region, c.application,
-              ${options.fields?.length === 0 ? `'{}'::jsonb` : attributes} AS attributes,
+              ${attributesOf(options.fields, 3)} AS attributes,
               l.targets
          FROM (SELECT r.source_key, array_agg(r.target_key ORDER BY r.target_key) AS targets
                  FROM cached_relationship r
