@@ -103,6 +103,28 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
     expect(resources[3].relationships).toEqual({ loadBalancers: [alb] });
   });
 
+  it('writes target groups a hundred at a time, however many a listing page holds, with one listing call a page', async () => {
+    elb.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [loadBalancer('orders-main-alb')] });
+    const names = Array.from({ length: 250 }, (_, i) => `orders-tg-${String(i).padStart(3, '0')}`);
+    elb
+      .on(DescribeTargetGroupsCommand)
+      .resolves({
+        TargetGroups: names.map((name) => targetGroup(name, [loadBalancerArn('orders-main-alb')])),
+      });
+
+    const { pages } = await streamed(new AmazonApplicationLoadBalancerCachingAgent(scopeFor()));
+
+    expect(pages.map((page) => page.length)).toEqual([1, 100, 100, 50]);
+    expect(
+      pages
+        .slice(1)
+        .flat()
+        .map((r) => r.key),
+    ).toEqual(names.map(tgKey));
+    expect(elb.commandCalls(DescribeTargetGroupsCommand)).toHaveLength(1);
+    expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(250);
+  });
+
   it("reads each load balancer's listeners and their rules (all pages) and its attributes; gateways have no rules", async () => {
     const albArn = loadBalancerArn('orders-main-alb');
     const gwyArn = loadBalancerArn('inspection-gwlb', 'gwy');
