@@ -101,7 +101,7 @@ function manifestEnv(service: string, name: string): string {
   const manifest = readFileSync(join(__dirname, '..', '..', '..', 'k8s', 'base', `${service}.yaml`), 'utf8');
   const value = new RegExp(`- name: ${name}\\s+value: (.+)`).exec(manifest)?.[1];
   if (value === undefined) throw new Error(`k8s/base/${service}.yaml sets no ${name}`);
-  return value.trim().replace(/^"(.*)"$/, '$1');
+  return value.trim().replace(/^(["'])(.*)\1$/, '$2');
 }
 const SERVICES = ['gate-endpoint', 'event-scheduler', 'caching-agents', 'clouddriver-forwarder'] as const;
 type Service = (typeof SERVICES)[number];

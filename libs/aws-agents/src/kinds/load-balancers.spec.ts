@@ -106,11 +106,9 @@ describe('AmazonApplicationLoadBalancerCachingAgent', () => {
   it('writes target groups a hundred at a time, however many a listing page holds, with one listing call a page', async () => {
     elb.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [loadBalancer('orders-main-alb')] });
     const names = Array.from({ length: 250 }, (_, i) => `orders-tg-${String(i).padStart(3, '0')}`);
-    elb
-      .on(DescribeTargetGroupsCommand)
-      .resolves({
-        TargetGroups: names.map((name) => targetGroup(name, [loadBalancerArn('orders-main-alb')])),
-      });
+    elb.on(DescribeTargetGroupsCommand).resolves({
+      TargetGroups: names.map((name) => targetGroup(name, [loadBalancerArn('orders-main-alb')])),
+    });
 
     const { pages } = await streamed(new AmazonApplicationLoadBalancerCachingAgent(scopeFor()));
 
