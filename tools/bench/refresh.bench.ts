@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
-import { systemClock } from '@event-cache/agents';
 import { freePort } from '@event-cache/testing';
 import { AWS_RATE_LIMIT_DEFAULTS } from '@event-cache/platform';
 import { heartbeatEvent } from '../local-stack/demo/demo-events';
 import { DEMO_CREDENTIALS_ENV } from '../local-stack/demo/demo-plan';
-import { type AccountShape, AwsDouble } from './aws-double';
+import type { AccountShape } from './aws-double';
 import {
   benchDatabase,
   percentile,
@@ -74,6 +73,10 @@ const agentSettings = [
   ['BENCH_AGENTS_CONCURRENCY', 'concurrency'],
   ['BENCH_PAGE_WRITES', 'pageWriteConcurrency'],
 ] as const;
+/** A top-level YAML section of `lines`, or nothing when there are none (an empty one is null). */
+function yamlSection(name: string, lines: string[]): string[] {
+  return lines.length === 0 ? [] : [`${name}:`, ...lines.map((line) => `  ${line}`)];
+}
 /** With BENCH_PROJECTION=1 caching-agents also writes Clouddriver's tables (the recommended set-up). */
 const PROJECTION = process.env.BENCH_PROJECTION === '1';
 
@@ -109,7 +112,7 @@ type Service = (typeof SERVICES)[number];
 async function main(): Promise<void> {
   const db = await benchDatabase();
   const aws = new Worker(join(__dirname, 'aws-endpoint.worker.js'), { workerData: SHAPE });
-  const awsUrl = await new Promise<string>((resolve, reject) => {
+  const { url: awsUrl, groups } = await new Promise<{ url: string; groups: string[] }>((resolve, reject) => {
     aws.once('message', resolve);
     aws.once('error', reject);
   });
@@ -131,9 +134,10 @@ async function main(): Promise<void> {
         'accounts:',
         "  - { name: prod, accountId: '123456789012', regions: [{ name: us-east-1 }] }",
         // agents.* as the product's defaults (first runs spread over 30 s), unless the environment says.
-        'agents:',
-        '  shutdownGraceSeconds: 20',
-        ...agentSettings.map(([env, key]) => (process.env[env] ? `  ${key}: ${process.env[env]}` : '')),
+        ...yamlSection(
+          'agents',
+          agentSettings.flatMap(([env, key]) => (process.env[env] ? [`${key}: ${process.env[env]}`] : [])),
+        ),
         'aws:',
         `  endpoint: ${awsUrl}`,
         // AWS latency and AWS's own limits are not what this measures.
@@ -201,8 +205,6 @@ async function main(): Promise<void> {
       throw new Error(`read API returned ${paged} instances, not ${SHAPE.instances}`);
 
     // 2. Force refresh at RATE per second for SECONDS (the agents polling every 30 s if the pipeline is down).
-    // The endpoint's estate, built again from the same seed: its Auto Scaling group names.
-    const groups = new AwsDouble(systemClock, SHAPE, { baseMs: 0, perItemMs: 0, jitter: 0 }).groupNames();
     const latencies: number[] = [];
     const failures: string[] = [];
     const inFlight: Promise<void>[] = [];
